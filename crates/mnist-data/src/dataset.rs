@@ -42,6 +42,15 @@ impl MnistDataset {
         Self { images, range }
     }
 
+    /// The first `n` items (all of them when there are fewer).
+    pub fn head(&self, n: usize) -> Self {
+        let end = self.range.start + n.min(self.range.len());
+        Self {
+            images: self.images.clone(),
+            range: self.range.start..end,
+        }
+    }
+
     /// The 784 pixels of item `index` without copying them.
     pub fn image(&self, index: usize) -> &[u8] {
         self.images.image(self.range.start + index)
@@ -142,6 +151,9 @@ mod tests {
         assert_eq!(first_valid.label, 7);
         assert!(first_valid.image.iter().all(|&p| p == 7));
         assert_eq!(splits.train.get(6).expect("item").label, 6);
+        assert_eq!(splits.valid.head(2).len(), 2);
+        assert_eq!(splits.valid.head(99).len(), 3);
+        assert_eq!(splits.valid.head(2).label(1), 8);
     }
 
     #[test]

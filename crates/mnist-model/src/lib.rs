@@ -5,10 +5,12 @@
 //! This crate knows nothing of data loading, training loops or image files.
 
 pub mod backend;
+pub mod evaluate;
 pub mod mlp;
 pub mod weights;
 
 pub use backend::{Backend, BackendError};
+pub use evaluate::{Evaluation, argmax};
 pub use mlp::{CLASSES, INPUTS, Mlp, MlpConfig, MlpConfigError};
 pub use weights::{
     ARCHITECTURE_FILE, MODEL_FILE, ModelDescription, ModelFileError, load_model, load_weights,

@@ -104,9 +104,7 @@ pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf
 /// stored in the file's metadata as well, for provenance.
 pub fn save_weights(model: &Mlp, path: &Path, architecture: &str) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".model-")
-        .suffix(".bpk.partial")
+    let tmp = temp_builder(".model-")
         .tempfile_in(dir)
         .map_err(|e| e.to_string())?;
     let mut store = BurnpackStore::from_file(tmp.path())
@@ -224,14 +222,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".partial")
-        .tempfile_in(dir)?;
+    let mut tmp = temp_builder(".tmp-").tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Temporary files for outputs: readable like any file the user creates (tempfile's default
+/// is owner-only), named so a leftover is recognisable.
+fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(".partial");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder
 }
 
 #[cfg(test)]

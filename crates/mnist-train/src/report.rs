@@ -1,0 +1,115 @@
+//! The end of a run: the test-set evaluation, `summary.json`, and what is printed.
+
+use std::path::Path;
+
+use burn::data::dataset::Dataset;
+use burn::prelude::*;
+use mnist_data::{MnistDataset, images_to_tensor};
+use mnist_model::{Backend, Evaluation, Mlp};
+use serde::Serialize;
+
+use crate::config::TrainConfig;
+use crate::epoch_log::EpochRecord;
+
+/// Test images per forward pass.
+const EVAL_BATCH: usize = 1000;
+
+/// Scores `model` on every image of `dataset`.
+pub fn evaluate(model: &Mlp, dataset: &MnistDataset, device: &Device) -> Evaluation {
+    let batches = (0..dataset.len()).step_by(EVAL_BATCH).map(|start| {
+        let end = (start + EVAL_BATCH).min(dataset.len());
+        let images = images_to_tensor((start..end).map(|i| dataset.image(i)), device);
+        let labels = (start..end).map(|i| dataset.label(i)).collect();
+        (images, labels)
+    });
+    Evaluation::run(model, batches)
+}
+
+/// What `summary.json` holds.
+#[derive(Debug, Serialize)]
+pub struct Summary<'a> {
+    /// Run name.
+    pub name: &'a str,
+    /// Architecture, e.g. 784-256-128-10.
+    pub model: String,
+    /// Trainable parameters.
+    pub params: usize,
+    /// Backend used.
+    pub backend: Backend,
+    /// The run's seed.
+    pub seed: u64,
+    /// Epochs completed.
+    pub epochs: usize,
+    /// Images per batch.
+    pub batch_size: usize,
+    /// Test accuracy, percent.
+    pub test_accuracy: f64,
+    /// Mean test cross-entropy.
+    pub test_loss: f64,
+    /// Test accuracy per digit, percent.
+    pub test_per_class_accuracy: [f64; 10],
+    /// Validation accuracy after the last epoch, percent.
+    pub valid_accuracy: f64,
+    /// Validation loss after the last epoch.
+    pub valid_loss: f64,
+    /// Sum of the training passes' wall time (validation excluded).
+    pub train_seconds: f64,
+    /// Wall time of each epoch's training pass.
+    pub epoch_seconds: Vec<f64>,
+    /// Wall time of the whole run in this process, data loading and evaluation included.
+    pub total_seconds: f64,
+}
+
+/// Builds the summary from the epoch records and the test evaluation.
+pub fn summary<'a>(
+    config: &'a TrainConfig,
+    backend: Backend,
+    records: &[EpochRecord],
+    test: &Evaluation,
+    total_seconds: f64,
+) -> Summary<'a> {
+    let model = &config.model;
+    let epoch_seconds: Vec<f64> = records.iter().map(|r| r.train_seconds).collect();
+    let last = records.last();
+    Summary {
+        name: &config.name,
+        model: model.name(),
+        params: model.num_params(),
+        backend,
+        seed: config.seed,
+        epochs: records.len(),
+        batch_size: config.data.batch_size,
+        test_accuracy: test.accuracy(),
+        test_loss: test.loss(),
+        test_per_class_accuracy: test.per_class_accuracy(),
+        valid_accuracy: last.map_or(f64::NAN, |r| r.valid_acc),
+        valid_loss: last.map_or(f64::NAN, |r| r.valid_loss),
+        train_seconds: epoch_seconds.iter().sum(),
+        epoch_seconds,
+        total_seconds,
+    }
+}
+
+/// Writes `summary` as pretty JSON, atomically.
+pub fn write_summary(summary: &Summary, path: &Path) -> std::io::Result<()> {
+    let json = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
+    mnist_model::write_atomic(path, json.as_bytes())
+}
+
+/// The human-readable test report.
+pub fn print_test_report(test: &Evaluation) {
+    println!(
+        "test accuracy {:.2}% ({} / {}), test loss {:.4}",
+        test.accuracy(),
+        test.correct(),
+        test.count,
+        test.loss()
+    );
+    let per_class: Vec<String> = test
+        .per_class_accuracy()
+        .iter()
+        .enumerate()
+        .map(|(digit, acc)| format!("{digit}: {acc:.1}%"))
+        .collect();
+    println!("per class: {}", per_class.join("  "));
+}

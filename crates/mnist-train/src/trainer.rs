@@ -1,0 +1,110 @@
+//! Assembling Burn's learner (model, optimiser, schedule, data loaders, metrics,
+//! checkpointers) and running it.
+
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataset::Dataset;
+use burn::prelude::*;
+use burn::train::logger::FileMetricLogger;
+use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
+use burn::train::{Interrupter, Learner, SupervisedTraining};
+use mnist_data::{MnistBatcher, MnistSplits};
+use mnist_model::Mlp;
+
+use crate::classifier::Classifier;
+use crate::config::TrainConfig;
+use crate::epoch_log::EpochLog;
+use crate::quiet_renderer::QuietRenderer;
+use crate::run_dir::RunDir;
+use crate::schedule;
+
+/// Validation batches are large: no gradients, so memory is no concern.
+const VALID_BATCH: usize = 1000;
+
+/// How progress is shown and how training is stopped.
+pub struct Monitor {
+    /// Plain per-epoch lines instead of the terminal dashboard.
+    pub plain_output: bool,
+    /// Receives every epoch's metrics (metrics.csv, printed lines).
+    pub epoch_log: EpochLog,
+    /// Stops training at the next batch (Ctrl-C).
+    pub interrupter: Interrupter,
+}
+
+/// How training ended.
+pub struct Trained {
+    /// The model after the last completed epoch.
+    pub model: Mlp,
+    /// Set when the user stopped training (Ctrl-C, `q` in the dashboard).
+    pub interrupted: bool,
+    /// Set when training failed (e.g. a device error).
+    pub error: Option<String>,
+}
+
+/// Trains on `splits.train`, validating on `splits.valid` each epoch; resumes after
+/// `resume_epoch` when given.
+pub fn train(
+    config: &TrainConfig,
+    run: &RunDir,
+    splits: &MnistSplits,
+    device: &Device,
+    resume_epoch: Option<usize>,
+    monitor: Monitor,
+) -> anyhow::Result<Trained> {
+    let Monitor {
+        plain_output,
+        epoch_log,
+        interrupter,
+    } = monitor;
+    device.seed(config.seed);
+    let train_set = match config.data.train_limit {
+        Some(limit) => splits.train.head(limit),
+        None => splits.train.clone(),
+    };
+    let batches_per_epoch = train_set.len().div_ceil(config.data.batch_size);
+    let scheduler = schedule::scheduler(
+        &config.schedule,
+        config.optimizer.lr,
+        config.epochs,
+        batches_per_epoch,
+    )
+    .map_err(|e| anyhow::anyhow!("schedule: {e}"))?;
+    // Parameters must be created on an autodiff device to be tracked for gradients.
+    let train_device = device.clone().autodiff();
+    let model = Classifier::new(
+        config.model.init(&train_device),
+        config.loss.label_smoothing,
+        &train_device,
+    );
+    let learner = Learner::new(model, schedule::optimizer(&config.optimizer), scheduler);
+
+    let train_loader = DataLoaderBuilder::new(MnistBatcher)
+        .batch_size(config.data.batch_size)
+        .shuffle(config.shuffle_seed())
+        .set_device(device.clone())
+        .build(train_set);
+    let valid_loader = DataLoaderBuilder::new(MnistBatcher)
+        .batch_size(VALID_BATCH)
+        .set_device(device.clone())
+        .build(splits.valid.clone());
+
+    let mut training = SupervisedTraining::new(&run.path, train_loader, valid_loader)
+        .metrics((AccuracyMetric::new(), LossMetric::new()))
+        .metric_train_numeric(LearningRateMetric::new())
+        .with_metric_logger(FileMetricLogger::new(run.file("logs")))
+        .with_metric_logger(epoch_log)
+        .with_default_checkpointers()
+        .with_interrupter(interrupter)
+        .num_epochs(config.epochs);
+    if plain_output {
+        training = training.renderer(Box::new(QuietRenderer));
+    }
+    if let Some(epoch) = resume_epoch {
+        training = training.checkpoint(epoch);
+    }
+    let result = training.launch(learner);
+    Ok(Trained {
+        model: result.model.mlp.valid(),
+        interrupted: result.interrupted.is_some(),
+        error: result.error.map(|e| e.to_string()),
+    })
+}

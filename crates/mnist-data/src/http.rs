@@ -76,12 +76,8 @@ impl Downloader {
         }
         let bar = self.progress_bar(url, length);
         let mut body = Vec::with_capacity(length.unwrap_or(0) as usize);
-        let reader = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_DOWNLOAD_BYTES + 1)
-            .reader();
-        bar.wrap_read(reader)
+        // Read one byte past the cap so that "exactly at the cap" and "over it" differ.
+        bar.wrap_read(response.body_mut().as_reader())
             .take(MAX_DOWNLOAD_BYTES + 1)
             .read_to_end(&mut body)
             .map_err(|e| DownloadError::Transfer(e.to_string()))?;

@@ -167,51 +167,26 @@ pub fn load_weights(
     config: &MlpConfig,
     path: &Path,
 ) -> Result<Mlp, ModelFileError> {
+    let mismatch = |details: String| ModelFileError::Mismatch {
+        path: path.to_path_buf(),
+        architecture: config.name(),
+        details,
+    };
+    // The store validates by default: a missing or mis-shaped tensor is a `ValidationError`;
+    // any other error means the file itself could not be read.
     let mut store = BurnpackStore::from_file(path).auto_extension(false);
-    let result = model
-        .load_from(&mut store)
-        .map_err(|e| classify_load_error(path, config, e.to_string()))?;
-    if !result.is_success() || !result.missing.is_empty() || !result.unused.is_empty() {
-        let mut details = Vec::new();
-        if !result.missing.is_empty() {
-            details.push(format!(
-                "missing {}",
-                result
-                    .missing
-                    .iter()
-                    .map(|(p, _)| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !result.unused.is_empty() {
-            details.push(format!("unexpected {}", result.unused.join(", ")));
-        }
-        for error in &result.errors {
-            details.push(error.to_string());
-        }
-        return Err(ModelFileError::Mismatch {
+    let result = model.load_from(&mut store).map_err(|e| match e {
+        burn_pack::Error::ValidationError(details) => mismatch(details),
+        other => ModelFileError::Corrupt {
             path: path.to_path_buf(),
-            architecture: config.name(),
-            details: details.join("; "),
-        });
+            reason: other.to_string(),
+        },
+    })?;
+    // Validation does not cover tensors the file has and the model lacks.
+    if !result.unused.is_empty() {
+        return Err(mismatch(format!("unexpected {}", result.unused.join(", "))));
     }
     Ok(model)
-}
-
-fn classify_load_error(path: &Path, config: &MlpConfig, reason: String) -> ModelFileError {
-    if reason.to_lowercase().contains("shape") {
-        ModelFileError::Mismatch {
-            path: path.to_path_buf(),
-            architecture: config.name(),
-            details: reason,
-        }
-    } else {
-        ModelFileError::Corrupt {
-            path: path.to_path_buf(),
-            reason,
-        }
-    }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, flushed before

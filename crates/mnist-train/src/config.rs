@@ -176,12 +176,12 @@ impl Default for OutputConfig {
 #[derive(Debug, Error)]
 pub enum ConfigError {
     /// The file cannot be read.
-    #[error("cannot read config {path}: {source}")]
+    #[error("cannot read config {path}: {error}")]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// TOML syntax, unknown key or wrong type (the message has line, column and key).
     #[error("{path}: {message}")]
@@ -223,9 +223,9 @@ pub struct Overrides {
 impl TrainConfig {
     /// Reads, parses and validates a config file, then applies `overrides` (validated too).
     pub fn load(path: &Path, overrides: &Overrides) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.into(),
-            source,
+            error,
         })?;
         let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
             path: path.into(),

@@ -79,6 +79,10 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let backend = Backend::select(config.backend.as_deref())?;
     let device = backend.device()?;
+    // Every input is checked and the data is loaded before the run directory is touched, so
+    // a bad data directory never leaves a half-made run that blocks the corrected retry.
+    let mnist = load_mnist(config.data.dir.clone())?;
+    let splits = MnistSplits::new(&mnist, config.data.validation).context("data.validation")?;
     let (run, resume_epoch) = RunDir::prepare(&run_path, args.resume, args.force)?;
 
     println!(
@@ -95,9 +99,6 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         mnist_model::write_atomic(&run.file(CONFIG_FILE), toml.as_bytes())
             .with_context(|| format!("writing {}", run.file(CONFIG_FILE).display()))?;
     }
-
-    let mnist = load_mnist(config.data.dir.clone())?;
-    let splits = MnistSplits::new(&mnist, config.data.validation).context("data.validation")?;
 
     // metrics.csv keeps the rows of the epochs that a resumed run does not redo.
     let metrics = run.file(METRICS_FILE);
@@ -169,9 +170,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 fn load_mnist(data_dir: Option<PathBuf>) -> anyhow::Result<Mnist> {
-    let mut options = FetchOptions::default();
-    if data_dir.is_some() {
-        options.data_dir = data_dir;
-    }
-    Ok(Mnist::load(&options)?)
+    Ok(Mnist::load(
+        &FetchOptions::default().with_data_dir(data_dir),
+    )?)
 }

@@ -36,12 +36,12 @@ pub enum RunDirError {
     )]
     Foreign(PathBuf),
     /// Filesystem error.
-    #[error("cannot prepare run directory {path}: {source}")]
+    #[error("cannot prepare run directory {path}: {error}")]
     Io {
         /// The path.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -60,9 +60,9 @@ impl RunDir {
         resume: bool,
         force: bool,
     ) -> Result<(Self, Option<usize>), RunDirError> {
-        let io = |source| RunDirError::Io {
+        let io = |error| RunDirError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let run = Self {
             path: path.to_path_buf(),

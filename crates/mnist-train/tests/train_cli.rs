@@ -238,6 +238,23 @@ fn bad_configs_are_clear_errors_naming_file_and_field() {
         "data.batch_size",
     );
     assert_clean_failure(&train(&["--resume", "--out", out]), "config.toml");
+    let valid = write("valid.toml", "epochs = 1\n[model]\nhidden = [8]\n");
+    let no_data = train(&[
+        "--config",
+        &valid,
+        "--data-dir",
+        "/nonexistent/mnist",
+        "--out",
+        out,
+    ]);
+    assert_clean_failure(
+        &no_data,
+        "error: cannot read /nonexistent/mnist: no such directory\n",
+    );
+    assert_eq!(
+        text(&no_data.stderr).matches("no such directory").count(),
+        1
+    );
     assert!(
         !out_dir.exists(),
         "nothing is written for a rejected config"

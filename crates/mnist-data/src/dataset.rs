@@ -4,7 +4,10 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use burn::data::dataset::{Dataset, DatasetError};
+use burn::prelude::*;
 use thiserror::Error;
+
+use crate::batcher::images_to_tensor;
 
 use crate::files::IMAGE_PIXELS;
 use crate::mnist::{Mnist, MnistImages};
@@ -59,6 +62,21 @@ impl MnistDataset {
     /// The label of item `index`.
     pub fn label(&self, index: usize) -> u8 {
         self.images.label(self.range.start + index)
+    }
+
+    /// All items in order as `(images [B, 784], labels)` batches of at most `batch_size`
+    /// (evaluation: no shuffling, and no per-item copies as through [`Dataset::get`]).
+    pub fn tensor_batches<'a>(
+        &'a self,
+        batch_size: usize,
+        device: &'a Device,
+    ) -> impl Iterator<Item = (Tensor<2>, Vec<u8>)> + 'a {
+        let len = self.range.len();
+        (0..len).step_by(batch_size.max(1)).map(move |start| {
+            let end = (start + batch_size.max(1)).min(len);
+            let images = images_to_tensor((start..end).map(|i| self.image(i)), device);
+            (images, (start..end).map(|i| self.label(i)).collect())
+        })
     }
 }
 

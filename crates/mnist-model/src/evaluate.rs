@@ -37,16 +37,20 @@ impl Evaluation {
         evaluation
     }
 
-    /// Adds one batch of logits `[B, 10]` with the true labels.
-    pub fn add(&mut self, logits: Tensor<2>, labels: &[u8]) {
+    /// Adds one batch of logits `[B, 10]` with the true labels; returns the predicted class
+    /// of each image.
+    pub fn add(&mut self, logits: Tensor<2>, labels: &[u8]) -> Vec<usize> {
         let log_probs = log_softmax(logits, 1).into_data().convert::<f32>();
         let log_probs = log_probs.as_slice::<f32>().expect("converted to f32");
+        let mut predictions = Vec::with_capacity(labels.len());
         for (row, &label) in log_probs.chunks_exact(CLASSES).zip(labels) {
             let predicted = argmax(row);
             self.confusion[label as usize][predicted] += 1;
             self.loss_sum -= f64::from(row[label as usize]);
             self.count += 1;
+            predictions.push(predicted);
         }
+        predictions
     }
 
     /// Mean cross-entropy.
@@ -70,6 +74,27 @@ impl Evaluation {
             let total: u64 = self.confusion[c].iter().sum();
             100.0 * self.confusion[c][c] as f64 / total.max(1) as f64
         })
+    }
+}
+
+impl std::fmt::Display for Evaluation {
+    /// The report both binaries print: accuracy and loss, then accuracy per digit.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "test accuracy {:.2}% ({} / {}), test loss {:.4}",
+            self.accuracy(),
+            self.correct(),
+            self.count,
+            self.loss()
+        )?;
+        let per_class: Vec<String> = self
+            .per_class_accuracy()
+            .iter()
+            .enumerate()
+            .map(|(digit, accuracy)| format!("{digit}: {accuracy:.1}%"))
+            .collect();
+        write!(f, "per class: {}", per_class.join("  "))
     }
 }
 

@@ -1,16 +1,18 @@
 //! The MNIST models and everything both binaries need to agree on about them: the MLP built
 //! from an [`MlpConfig`], the compute [`Backend`] choice, and the on-disk model format
-//! ([`save_model`]/[`load_model`]).
+//! ([`save_model`]/[`load_model`]), with PyTorch-convention safetensors for open weights.
 //!
 //! This crate knows nothing of data loading, training loops or image files.
 
 pub mod backend;
 pub mod evaluate;
+pub mod exchange;
 pub mod mlp;
 pub mod weights;
 
 pub use backend::{Backend, BackendError};
 pub use evaluate::{Evaluation, argmax};
+pub use exchange::{ForeignFormat, SAFETENSORS_FILE, export_safetensors, import_weights};
 pub use mlp::{CLASSES, INPUTS, Mlp, MlpConfig, MlpConfigError};
 pub use weights::{
     ARCHITECTURE_FILE, MODEL_FILE, ModelDescription, ModelFileError, load_model, load_weights,

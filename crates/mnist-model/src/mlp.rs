@@ -109,8 +109,8 @@ impl MlpConfig {
 /// The MLP. Input `[B, 784]` pixels in [0, 1], output `[B, 10]` logits.
 #[derive(Module, Debug)]
 pub struct Mlp {
-    hidden: Vec<Linear>,
-    output: Linear,
+    pub(crate) hidden: Vec<Linear>,
+    pub(crate) output: Linear,
     dropout: Dropout,
     activation: Relu,
 }

@@ -8,6 +8,7 @@ use burn::store::{BurnpackStore, ModuleSnapshot};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::exchange::{ForeignFormat, SAFETENSORS_FILE, export_safetensors, import_weights};
 use crate::mlp::{Mlp, MlpConfig};
 
 /// File name of the final weights inside a run directory.
@@ -36,7 +37,7 @@ pub struct ModelDescription {
 pub enum ModelFileError {
     /// Neither a run directory with a model nor a model file.
     #[error(
-        "{path}: no model there (expected a run directory containing {MODEL_FILE} or a .bpk file)"
+        "{path}: no model there (expected a run directory containing {MODEL_FILE}, a .bpk file, or PyTorch weights: .safetensors, .pt, .pth)"
     )]
     Missing {
         /// The path given.
@@ -78,8 +79,8 @@ pub enum ModelFileError {
     },
 }
 
-/// Writes `model.bpk` and `model.json` into `dir`, each atomically (temporary file, then
-/// rename), and returns the path of the weights.
+/// Writes `model.bpk`, `model.json` and the PyTorch-convention `model.safetensors` into
+/// `dir`, each atomically (temporary file, then rename), and returns the path of the weights.
 pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf, ModelFileError> {
     let description = ModelDescription {
         format: FORMAT.into(),
@@ -97,6 +98,7 @@ pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf
     save_weights(model, &weights, &json).map_err(|reason| write_err(&weights, reason))?;
     let arch = dir.join(ARCHITECTURE_FILE);
     write_atomic(&arch, json.as_bytes()).map_err(|e| write_err(&arch, e.to_string()))?;
+    export_safetensors(model, config, &dir.join(SAFETENSORS_FILE))?;
     Ok(weights)
 }
 
@@ -117,9 +119,13 @@ pub fn save_weights(model: &Mlp, path: &Path, architecture: &str) -> Result<(), 
     Ok(())
 }
 
-/// Loads a model from a run directory or from a `.bpk` file whose directory holds
-/// `model.json`; returns it with its architecture.
+/// Loads a model from a run directory, from a `.bpk` file whose directory holds
+/// `model.json`, or from PyTorch-convention weights (`.safetensors`, `.pt`, `.pth`; see
+/// [`crate::exchange`]); returns it with its architecture.
 pub fn load_model(path: &Path, device: &Device) -> Result<(Mlp, MlpConfig), ModelFileError> {
+    if let Some(format) = ForeignFormat::of(path).filter(|_| path.is_file()) {
+        return import_weights(path, format, device);
+    }
     let weights = if path.is_dir() {
         path.join(MODEL_FILE)
     } else {
@@ -176,7 +182,11 @@ pub fn load_weights(
     // any other error means the file itself could not be read.
     let mut store = BurnpackStore::from_file(path).auto_extension(false);
     let result = model.load_from(&mut store).map_err(|e| match e {
-        burn_pack::Error::ValidationError(details) => mismatch(details),
+        // burn-pack reports a truncated file under the same variant as a shape mismatch;
+        // only its message tells them apart.
+        burn_pack::Error::ValidationError(details) if !details.starts_with("File truncated") => {
+            mismatch(details)
+        }
         other => ModelFileError::Corrupt {
             path: path.to_path_buf(),
             reason: other.to_string(),
@@ -206,7 +216,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Temporary files for outputs: readable like any file the user creates (tempfile's default
 /// is owner-only), named so a leftover is recognisable.
-fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
+pub(crate) fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(prefix).suffix(".partial");
     #[cfg(unix)]
@@ -234,14 +244,15 @@ mod tests {
         let a = model.forward(input.clone()).into_data();
         let b = loaded.forward(input).into_data();
         assert_eq!(a, b);
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        let mut files: Vec<_> = std::fs::read_dir(dir.path())
             .expect("list")
             .map(|e| e.expect("entry").file_name())
             .collect();
+        files.sort();
         assert_eq!(
-            leftovers.len(),
-            2,
-            "only model.bpk and model.json: {leftovers:?}"
+            files,
+            [MODEL_FILE, ARCHITECTURE_FILE, SAFETENSORS_FILE],
+            "no temporary files left behind"
         );
     }
 

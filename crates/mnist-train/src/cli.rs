@@ -46,6 +46,10 @@ pub struct Args {
     /// Backend: ndarray, flex, wgpu or cuda, among those compiled in (overrides `backend`).
     #[arg(long, value_name = "NAME")]
     pub backend: Option<String>,
+    /// Start from these weights: a run directory, a .bpk model, or PyTorch weights
+    /// (.safetensors, .pt, .pth) of the config's architecture (overrides `init_from`).
+    #[arg(long, value_name = "PATH")]
+    pub init_from: Option<PathBuf>,
     /// Train on the first N training images only (quick checks).
     #[arg(long, value_name = "N")]
     pub train_limit: Option<usize>,
@@ -62,6 +66,7 @@ impl Args {
             data_dir: self.data_dir.clone(),
             backend: self.backend.clone(),
             train_limit: self.train_limit,
+            init_from: self.init_from.clone(),
         }
     }
 }

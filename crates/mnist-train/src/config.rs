@@ -24,6 +24,11 @@ pub struct TrainConfig {
     pub backend: Option<String>,
     /// The architecture.
     pub model: MlpConfig,
+    /// Start from these weights instead of a random initialisation: a run directory, a
+    /// `.bpk` model, or PyTorch weights (`.safetensors`, `.pt`, `.pth`) of the same
+    /// architecture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<PathBuf>,
     /// Data source and batching.
     #[serde(default)]
     pub data: DataConfig,
@@ -218,6 +223,8 @@ pub struct Overrides {
     pub backend: Option<String>,
     /// `--train-limit`
     pub train_limit: Option<usize>,
+    /// `--init-from`
+    pub init_from: Option<PathBuf>,
 }
 
 impl TrainConfig {
@@ -272,6 +279,9 @@ impl TrainConfig {
         }
         if let Some(v) = o.train_limit {
             self.data.train_limit = Some(v);
+        }
+        if let Some(v) = &o.init_from {
+            self.init_from = Some(v.clone());
         }
     }
 

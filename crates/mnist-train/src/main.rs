@@ -21,7 +21,7 @@ use anyhow::{Context, bail};
 use burn::train::Interrupter;
 use clap::Parser;
 use mnist_data::{FetchOptions, Mnist, MnistSplits};
-use mnist_model::{Backend, save_model};
+use mnist_model::{Backend, load_model, save_model};
 
 use crate::cli::Args;
 use crate::config::TrainConfig;
@@ -79,6 +79,17 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let backend = Backend::select(config.backend.as_deref())?;
     let device = backend.device()?;
+    if let Some(path) = &config.init_from {
+        let (_, architecture) = load_model(path, &device).context("init_from")?;
+        if architecture.hidden != config.model.hidden {
+            bail!(
+                "init_from: {} holds a {} model but model.hidden describes {}",
+                path.display(),
+                architecture.name(),
+                config.model.name()
+            );
+        }
+    }
     // Every input is checked and the data is loaded before the run directory is touched, so
     // a bad data directory never leaves a half-made run that blocks the corrected retry.
     let mnist = load_mnist(config.data.dir.clone())?;
@@ -147,7 +158,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     let model_path = save_model(&trained.model, &config.model, &run.path)?;
     let test = report::evaluate(&trained.model, &splits.test, &device);
-    report::print_test_report(&test);
+    println!("{test}");
     let summary = report::summary(
         &config,
         backend,

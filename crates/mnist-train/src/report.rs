@@ -2,9 +2,8 @@
 
 use std::path::Path;
 
-use burn::data::dataset::Dataset;
 use burn::prelude::*;
-use mnist_data::{MnistDataset, images_to_tensor};
+use mnist_data::MnistDataset;
 use mnist_model::{Backend, Evaluation, Mlp};
 use serde::Serialize;
 
@@ -16,13 +15,7 @@ const EVAL_BATCH: usize = 1000;
 
 /// Scores `model` on every image of `dataset`.
 pub fn evaluate(model: &Mlp, dataset: &MnistDataset, device: &Device) -> Evaluation {
-    let batches = (0..dataset.len()).step_by(EVAL_BATCH).map(|start| {
-        let end = (start + EVAL_BATCH).min(dataset.len());
-        let images = images_to_tensor((start..end).map(|i| dataset.image(i)), device);
-        let labels = (start..end).map(|i| dataset.label(i)).collect();
-        (images, labels)
-    });
-    Evaluation::run(model, batches)
+    Evaluation::run(model, dataset.tensor_batches(EVAL_BATCH, device))
 }
 
 /// What `summary.json` holds.
@@ -94,22 +87,4 @@ pub fn summary<'a>(
 pub fn write_summary(summary: &Summary, path: &Path) -> std::io::Result<()> {
     let json = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
     mnist_model::write_atomic(path, json.as_bytes())
-}
-
-/// The human-readable test report.
-pub fn print_test_report(test: &Evaluation) {
-    println!(
-        "test accuracy {:.2}% ({} / {}), test loss {:.4}",
-        test.accuracy(),
-        test.correct(),
-        test.count,
-        test.loss()
-    );
-    let per_class: Vec<String> = test
-        .per_class_accuracy()
-        .iter()
-        .enumerate()
-        .map(|(digit, acc)| format!("{digit}: {acc:.1}%"))
-        .collect();
-    println!("per class: {}", per_class.join("  "));
 }

@@ -70,11 +70,11 @@ pub fn train(
     .map_err(|e| anyhow::anyhow!("schedule: {e}"))?;
     // Parameters must be created on an autodiff device to be tracked for gradients.
     let train_device = device.clone().autodiff();
-    let model = Classifier::new(
-        config.model.init(&train_device),
-        config.loss.label_smoothing,
-        &train_device,
-    );
+    let mlp = match &config.init_from {
+        Some(path) => mnist_model::load_model(path, &train_device)?.0,
+        None => config.model.init(&train_device),
+    };
+    let model = Classifier::new(mlp, config.loss.label_smoothing, &train_device);
     let learner = Learner::new(model, schedule::optimizer(&config.optimizer), scheduler);
 
     let train_loader = DataLoaderBuilder::new(MnistBatcher)

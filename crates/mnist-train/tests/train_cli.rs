@@ -73,6 +73,7 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
         "config.toml",
         "model.bpk",
         "model.json",
+        "model.safetensors",
         "metrics.csv",
         "curves.png",
         "summary.json",
@@ -108,6 +109,53 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
     let forced = train(&[&QUICK[..4], &["--epochs", "1", "--out", run_arg, "--force"]].concat());
     assert!(forced.status.success(), "{}", text(&forced.stderr));
     assert_eq!(metrics_rows(&run).len(), 1);
+}
+
+#[test]
+fn init_from_starts_at_the_given_weights_and_refuses_another_architecture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = dir.path().join("source");
+    let first = train(&[&QUICK[..], &["--out", source.to_str().expect("utf-8")]].concat());
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let source_accuracy = summary(&source)["valid_accuracy"].as_f64().expect("number");
+
+    // One epoch on 256 images barely moves a random model (≈ 30 %); from the exported
+    // weights it starts where the source run ended.
+    let weights = source.join("model.safetensors");
+    let run = dir.path().join("continued");
+    let out = train(&[
+        "--config",
+        "configs/mlp-128.toml",
+        "--train-limit",
+        "256",
+        "--epochs",
+        "1",
+        "--init-from",
+        weights.to_str().expect("utf-8"),
+        "--out",
+        run.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let accuracy = summary(&run)["valid_accuracy"].as_f64().expect("number");
+    assert!(
+        (accuracy - source_accuracy).abs() < 5.0,
+        "started from {source_accuracy}%, got {accuracy}%"
+    );
+
+    let other = dir.path().join("other");
+    let out = train(&[
+        "--config",
+        "configs/mlp-256-128.toml",
+        "--init-from",
+        weights.to_str().expect("utf-8"),
+        "--out",
+        other.to_str().expect("utf-8"),
+    ]);
+    assert_clean_failure(
+        &out,
+        "holds a 784-128-10 model but model.hidden describes 784-256-128-10",
+    );
+    assert!(!other.exists(), "nothing is created for a refused run");
 }
 
 #[test]
@@ -274,4 +322,29 @@ fn a_backend_that_is_not_compiled_in_names_the_feature() {
     assert_clean_failure(&out, "rebuild with `--features cuda`");
     let out = train(&["--config", "configs/mlp-128.toml", "--backend", "tpu"]);
     assert_clean_failure(&out, "unknown backend `tpu`");
+}
+
+/// The wgpu backend trains for real. CI runs this on Mesa's software Vulkan (llvmpipe):
+/// `cargo test --release -p mnist-train --features wgpu --test train_cli wgpu`.
+#[cfg(feature = "wgpu")]
+#[test]
+fn wgpu_backend_learns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run");
+    let out = train(
+        &[
+            &QUICK[..],
+            &["--backend", "wgpu", "--out", run.to_str().expect("utf-8")],
+        ]
+        .concat(),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("backend wgpu"), "{stdout}");
+    let rows = metrics_rows(&run);
+    assert!(rows[1][1] < rows[0][1], "training loss falls: {rows:?}");
+    let summary = summary(&run);
+    assert_eq!(summary["backend"], "wgpu");
+    let accuracy = summary["test_accuracy"].as_f64().expect("test_accuracy");
+    assert!(accuracy > 80.0, "well above chance: {accuracy}");
 }

@@ -1,0 +1,166 @@
+//! `infer`: classifies images of handwritten digits with a model trained by `train`, or
+//! evaluates it on the MNIST test set.
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use burn::prelude::*;
+use clap::Parser;
+use mnist_data::{FetchOptions, Mnist, MnistDataset};
+use mnist_infer::report::{self, JsonEvaluation, JsonResult};
+use mnist_infer::{Input, Prediction, expand, predict, preprocess_file};
+use mnist_model::{Backend, Evaluation, Mlp, MlpConfig, load_model};
+
+use crate::cli::Args;
+
+/// Inputs preprocessed and classified together, so memory stays flat for any number.
+const CHUNK: usize = mnist_infer::predict::BATCH;
+/// Test images per forward pass.
+const EVAL_BATCH: usize = 1000;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The loaded model and where it runs.
+struct Loaded {
+    model: Mlp,
+    config: MlpConfig,
+    backend: Backend,
+    device: Device,
+}
+
+/// Returns whether every input was classified.
+fn run(args: &Args) -> anyhow::Result<bool> {
+    let backend = Backend::select(args.backend.as_deref())?;
+    let device = backend.device()?;
+    let (model, config) = load_model(&args.model, &device)?;
+    let loaded = Loaded {
+        model,
+        config,
+        backend,
+        device,
+    };
+    if !args.json {
+        eprintln!(
+            "model {} ({}), backend {backend}",
+            args.model.display(),
+            loaded.config.name()
+        );
+    }
+    if args.test {
+        evaluate_test_set(args, &loaded)?;
+        Ok(true)
+    } else {
+        Ok(classify_images(args, &loaded))
+    }
+}
+
+fn classify_images(args: &Args, loaded: &Loaded) -> bool {
+    let inputs = expand(&args.images);
+    let mut failed = 0usize;
+    let mut json_results = Vec::new();
+    for chunk in inputs.chunks(CHUNK) {
+        // Preprocess the chunk, then classify every digit that came out of it in one pass.
+        let prepared: Vec<(PathBuf, Result<_, String>)> = chunk
+            .iter()
+            .map(|input| match input {
+                Input::Image(path) => (
+                    path.clone(),
+                    preprocess_file(path).map_err(|e| e.to_string()),
+                ),
+                Input::Unusable(path, why) => (path.clone(), Err(why.clone())),
+            })
+            .collect();
+        let digits: Vec<_> = prepared
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok().copied())
+            .collect();
+        let mut predictions = predict(&loaded.model, &digits, &loaded.device).into_iter();
+        for (path, prepared) in prepared {
+            let outcome: Result<Prediction, String> =
+                prepared.map(|_| predictions.next().expect("one prediction per digit"));
+            if outcome.is_err() {
+                failed += 1;
+            }
+            if args.json {
+                json_results.push(serde_json::json!(JsonResult {
+                    path: &path,
+                    prediction: outcome.as_ref().ok(),
+                    error: outcome.as_ref().err().map(String::as_str),
+                }));
+                continue;
+            }
+            match outcome {
+                Ok(prediction) => {
+                    println!(
+                        "{}",
+                        report::prediction_line(&path, &prediction, args.top_k.into())
+                    )
+                }
+                Err(why) => eprintln!("error: {}: {why}", path.display()),
+            }
+        }
+    }
+    if args.json {
+        let document = serde_json::json!({
+            "model": args.model,
+            "architecture": loaded.config.name(),
+            "backend": loaded.backend,
+            "results": json_results,
+            "failed": failed,
+        });
+        println!("{document:#}");
+    } else if failed > 0 {
+        eprintln!("{failed} of {} inputs failed", inputs.len());
+    }
+    failed == 0
+}
+
+fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
+    let mnist = Mnist::load(&FetchOptions::default().with_data_dir(args.data_dir.clone()))
+        .context("loading the MNIST test set")?;
+    let test = MnistDataset::new(mnist.test);
+    let mut evaluation = Evaluation::default();
+    let mut logits_csv = String::new();
+    for (images, labels) in test.tensor_batches(EVAL_BATCH, &loaded.device) {
+        let logits = loaded.model.forward(images);
+        if args.logits.is_some() {
+            report::append_csv_rows(&mut logits_csv, &logits.clone().into_data());
+        }
+        evaluation.add(logits, &labels);
+    }
+    if let Some(path) = &args.logits {
+        mnist_model::write_atomic(path, logits_csv.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if args.json {
+        let json = JsonEvaluation {
+            model: &args.model,
+            architecture: loaded.config.name(),
+            backend: loaded.backend,
+            accuracy: evaluation.accuracy(),
+            loss: evaluation.loss(),
+            count: evaluation.count,
+            correct: evaluation.correct(),
+            per_class_accuracy: evaluation.per_class_accuracy(),
+            confusion: evaluation.confusion,
+        };
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!("{evaluation}");
+        println!("{}", report::confusion_table(&evaluation));
+    }
+    Ok(())
+}

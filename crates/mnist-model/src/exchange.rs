@@ -1,0 +1,351 @@
+//! Open weights: the model as PyTorch names and lays it out, so trained weights move between
+//! the frameworks unchanged (inputs are pixel / 255 on both sides).
+//!
+//! Layer `k` (1-based) is `fc{k}`: `fc{k}.weight` is `[out, in]` as in `torch.nn.Linear`,
+//! `fc{k}.bias` is `[out]`. The 784-256-128-10 model is `fc1` [256, 784], `fc2` [128, 256],
+//! `fc3` [10, 128]; 784-128-10 is `fc1` [128, 784], `fc2` [10, 128]. burn-store does the
+//! transposition ([`BurnToPyTorchAdapter`]) and the renaming ([`KeyRemapper`]).
+
+use std::path::Path;
+
+use burn::prelude::*;
+use burn::store::{
+    BurnToPyTorchAdapter, KeyRemapper, ModuleSnapshot, ModuleStore, PyTorchToBurnAdapter,
+    PytorchStore, SafetensorsStore,
+};
+
+use crate::mlp::{CLASSES, INPUTS, Mlp, MlpConfig};
+use crate::weights::{ModelFileError, temp_builder};
+
+/// File name of the exported weights inside a run directory.
+pub const SAFETENSORS_FILE: &str = "model.safetensors";
+
+/// The kinds of PyTorch weight files this crate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForeignFormat {
+    /// A safetensors file (`.safetensors`).
+    Safetensors,
+    /// A `state_dict` saved with `torch.save` (`.pt`, `.pth`).
+    PyTorch,
+}
+
+impl ForeignFormat {
+    /// The format a file's extension names, if it is one of these.
+    pub fn of(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "safetensors" => Some(Self::Safetensors),
+            "pt" | "pth" => Some(Self::PyTorch),
+            _ => None,
+        }
+    }
+}
+
+/// Writes `model` to `path` as safetensors with PyTorch's names and layout, atomically.
+pub fn export_safetensors(
+    model: &Mlp,
+    config: &MlpConfig,
+    path: &Path,
+) -> Result<(), ModelFileError> {
+    let write_err = |reason: String| ModelFileError::Write {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = temp_builder(".safetensors-")
+        .tempfile_in(dir)
+        .map_err(|e| write_err(e.to_string()))?;
+    let mut store = SafetensorsStore::from_file(tmp.path())
+        .overwrite(true)
+        .metadata("architecture", config.name())
+        .metadata("input", "pixel / 255, row-major 28x28 flattened to 784")
+        .with_to_adapter(BurnToPyTorchAdapter)
+        .remap(names(config, Direction::ToPyTorch));
+    model
+        .save_into(&mut store)
+        .map_err(|e| write_err(e.to_string()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| write_err(e.to_string()))?;
+    tmp.persist(path)
+        .map_err(|e| write_err(e.error.to_string()))?;
+    Ok(())
+}
+
+/// Loads PyTorch-convention weights (`fc1.weight` … as above) from a safetensors or
+/// `state_dict` file; the architecture is read from the tensors' shapes.
+pub fn import_weights(
+    path: &Path,
+    format: ForeignFormat,
+    device: &Device,
+) -> Result<(Mlp, MlpConfig), ModelFileError> {
+    let corrupt = |reason: String| ModelFileError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    // A checkpoint dict often nests the state_dict under one of these keys.
+    let mut top_level_key = None;
+    let shapes = match format {
+        ForeignFormat::Safetensors => {
+            tensor_shapes(&mut SafetensorsStore::from_file(path)).map_err(corrupt)?
+        }
+        ForeignFormat::PyTorch => {
+            let mut shapes = tensor_shapes(&mut PytorchStore::from_file(path)).map_err(corrupt)?;
+            for key in ["state_dict", "model_state_dict"] {
+                if shapes.iter().any(|(name, _)| name == "fc1.weight") {
+                    break;
+                }
+                let nested = PytorchStore::from_file(path).with_top_level_key(key);
+                if let Ok(found) = tensor_shapes(&mut { nested }) {
+                    if !found.is_empty() {
+                        (shapes, top_level_key) = (found, Some(key));
+                    }
+                }
+            }
+            shapes
+        }
+    };
+    let config = architecture_from_shapes(&shapes).map_err(|details| ModelFileError::Mismatch {
+        path: path.to_path_buf(),
+        architecture: "784-…-10 with layers fc1, fc2, …".into(),
+        details,
+    })?;
+    let mut model = config.init(device);
+    let result = match format {
+        ForeignFormat::Safetensors => model
+            .load_from(
+                &mut SafetensorsStore::from_file(path)
+                    .with_from_adapter(PyTorchToBurnAdapter)
+                    .remap(names(&config, Direction::FromPyTorch)),
+            )
+            .map_err(|e| e.to_string()),
+        ForeignFormat::PyTorch => {
+            // PytorchStore applies the PyTorch-to-Burn adapter by itself.
+            let store = PytorchStore::from_file(path).remap(names(&config, Direction::FromPyTorch));
+            let mut store = match top_level_key {
+                Some(key) => store.with_top_level_key(key),
+                None => store,
+            };
+            model.load_from(&mut store).map_err(|e| e.to_string())
+        }
+    }
+    .map_err(corrupt)?;
+    if !result.is_success() {
+        return Err(ModelFileError::Mismatch {
+            path: path.to_path_buf(),
+            architecture: config.name(),
+            details: result.to_string(),
+        });
+    }
+    Ok((model, config))
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    ToPyTorch,
+    FromPyTorch,
+}
+
+/// Burn's module paths (`hidden.0`, …, `output`) against PyTorch's (`fc1`, …).
+fn names(config: &MlpConfig, direction: Direction) -> KeyRemapper {
+    let layers = config.hidden.len();
+    let pairs = (0..layers)
+        .map(|i| (format!("hidden.{i}"), format!("fc{}", i + 1)))
+        .chain([("output".to_string(), format!("fc{}", layers + 1))]);
+    let patterns: Vec<(String, String)> = pairs
+        .map(|(burn, torch)| match direction {
+            Direction::ToPyTorch => (format!(r"^{}\.", regex_escape(&burn)), format!("{torch}.")),
+            Direction::FromPyTorch => (format!(r"^{torch}\."), format!("{burn}.")),
+        })
+        .collect();
+    KeyRemapper::from_patterns(patterns).expect("fixed patterns are valid regexes")
+}
+
+fn regex_escape(name: &str) -> String {
+    name.replace('.', r"\.")
+}
+
+/// Name → shape of every tensor in `store`.
+fn tensor_shapes<S: ModuleStore>(store: &mut S) -> Result<Vec<(String, Vec<usize>)>, String>
+where
+    S::Error: std::fmt::Display,
+{
+    let tensors = store.get_all_tensors().map_err(|e| e.to_string())?;
+    Ok(tensors
+        .iter()
+        .map(|(name, tensor)| (name.clone(), tensor.shape.to_vec()))
+        .collect())
+}
+
+/// The MLP whose layers `fc1`, `fc2`, … have these PyTorch shapes, or what is wrong.
+fn architecture_from_shapes(shapes: &[(String, Vec<usize>)]) -> Result<MlpConfig, String> {
+    let shape_of = |name: &str| shapes.iter().find(|(n, _)| n == name).map(|(_, s)| s);
+    let mut widths = vec![INPUTS];
+    let mut layer = 1;
+    while let Some(weight) = shape_of(&format!("fc{layer}.weight")) {
+        let inputs = *widths.last().expect("starts with the input width");
+        match weight.as_slice() {
+            [out, into] if *into == inputs => widths.push(*out),
+            other => {
+                return Err(format!(
+                    "fc{layer}.weight has shape {other:?}; expected [_, {inputs}]"
+                ));
+            }
+        }
+        let out = *widths.last().expect("just pushed");
+        if shape_of(&format!("fc{layer}.bias")).map(Vec::as_slice) != Some(&[out][..]) {
+            return Err(format!("fc{layer}.bias is missing or not of shape [{out}]"));
+        }
+        layer += 1;
+    }
+    let expected: usize = 2 * (layer - 1);
+    if layer < 3 {
+        return Err(format!(
+            "expected tensors fc1.weight, fc1.bias, fc2.weight, … of an MLP; found {}",
+            names_list(shapes)
+        ));
+    }
+    if shapes.len() != expected {
+        return Err(format!(
+            "unexpected tensors besides fc1…fc{}: {}",
+            layer - 1,
+            names_list(shapes)
+        ));
+    }
+    if widths.last() != Some(&CLASSES) {
+        return Err(format!(
+            "the last layer fc{} has {} outputs; expected {CLASSES}",
+            layer - 1,
+            widths.last().copied().unwrap_or(0)
+        ));
+    }
+    Ok(MlpConfig {
+        hidden: widths[1..widths.len() - 1].to_vec(),
+        dropout: 0.0,
+    })
+}
+
+fn names_list(shapes: &[(String, Vec<usize>)]) -> String {
+    let names: Vec<String> = shapes.iter().map(|(n, s)| format!("{n} {s:?}")).collect();
+    if names.is_empty() {
+        "no tensors".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shapes(list: &[(&str, &[usize])]) -> Vec<(String, Vec<usize>)> {
+        list.iter()
+            .map(|(n, s)| (n.to_string(), s.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn the_architecture_is_read_from_pytorch_shapes() {
+        let seed = shapes(&[
+            ("fc1.weight", &[256, 784]),
+            ("fc1.bias", &[256]),
+            ("fc2.weight", &[128, 256]),
+            ("fc2.bias", &[128]),
+            ("fc3.weight", &[10, 128]),
+            ("fc3.bias", &[10]),
+        ]);
+        assert_eq!(
+            architecture_from_shapes(&seed),
+            Ok(MlpConfig::mlp_256_128())
+        );
+    }
+
+    #[test]
+    fn other_architectures_are_refused_with_the_reason() {
+        let transposed = shapes(&[
+            ("fc1.weight", &[784, 128]),
+            ("fc1.bias", &[128]),
+            ("fc2.weight", &[10, 128]),
+            ("fc2.bias", &[10]),
+        ]);
+        let err = architecture_from_shapes(&transposed).expect_err("transposed");
+        assert!(err.contains("fc1.weight has shape [784, 128]"), "{err}");
+
+        let twenty_classes = shapes(&[
+            ("fc1.weight", &[128, 784]),
+            ("fc1.bias", &[128]),
+            ("fc2.weight", &[20, 128]),
+            ("fc2.bias", &[20]),
+        ]);
+        let err = architecture_from_shapes(&twenty_classes).expect_err("20 classes");
+        assert!(err.contains("fc2 has 20 outputs"), "{err}");
+
+        let conv = shapes(&[("conv1.weight", &[32, 1, 3, 3])]);
+        let err = architecture_from_shapes(&conv).expect_err("not an MLP");
+        assert!(err.contains("conv1.weight [32, 1, 3, 3]"), "{err}");
+    }
+
+    #[test]
+    fn export_then_import_gives_identical_logits() {
+        let device = Device::default();
+        device.seed(5);
+        for config in [MlpConfig::mlp_256_128(), MlpConfig::mlp_128()] {
+            let model = config.init(&device);
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join(SAFETENSORS_FILE);
+            export_safetensors(&model, &config, &path).expect("export");
+            let (imported, imported_config) =
+                import_weights(&path, ForeignFormat::Safetensors, &device).expect("import");
+            assert_eq!(imported_config.hidden, config.hidden);
+            let input = Tensor::<2>::random(
+                [4, INPUTS],
+                burn::tensor::Distribution::Uniform(0.0, 1.0),
+                &device,
+            );
+            let expected = model.forward(input.clone()).into_data();
+            imported
+                .forward(input)
+                .into_data()
+                .assert_eq(&expected, true);
+        }
+    }
+
+    #[test]
+    fn exported_tensors_have_pytorch_names_and_layout() {
+        let device = Device::default();
+        let config = MlpConfig::mlp_256_128();
+        let model = config.init(&device);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(SAFETENSORS_FILE);
+        export_safetensors(&model, &config, &path).expect("export");
+        let mut found = tensor_shapes(&mut SafetensorsStore::from_file(&path)).expect("read");
+        found.sort();
+        assert_eq!(
+            found,
+            shapes(&[
+                ("fc1.bias", &[256]),
+                ("fc1.weight", &[256, 784]),
+                ("fc2.bias", &[128]),
+                ("fc2.weight", &[128, 256]),
+                ("fc3.bias", &[10]),
+                ("fc3.weight", &[10, 128]),
+            ])
+        );
+        // PyTorch's fc1.weight[o][i] is Burn's hidden.0.weight[i][o].
+        let burn_weight = model.hidden[0].weight.val().into_data().convert::<f32>();
+        let burn_weight = burn_weight.as_slice::<f32>().expect("f32");
+        let mut store = SafetensorsStore::from_file(&path);
+        let exported = store
+            .get_tensor("fc1.weight")
+            .expect("read")
+            .expect("fc1.weight");
+        let exported: Vec<f32> = exported
+            .to_bytes()
+            .expect("bytes")
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+            .collect();
+        for (o, i) in [(0, 0), (3, 700), (255, 1)] {
+            assert_eq!(exported[o * INPUTS + i], burn_weight[i * 256 + o]);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Times this project's `train` and the equivalent PyTorch loop (scripts/pytorch_mlp.py bench)
+# alternately on the same machine: 784-256-128-10, Adam 1e-3, cross-entropy, real MNIST
+# (55 000 training images, the last 5 000 held out as in the configs), 2 threads each.
+# Prints the median seconds per epoch (first epoch of each run dropped as warm-up) and the
+# ratio train / PyTorch for each batch size.
+# Usage: scripts/bench-vs-pytorch.sh [REPETITIONS=3] [EPOCHS=4] [BATCH SIZES=128 512]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+source scripts/torch-venv.sh
+reps="${1:-3}"
+epochs="${2:-4}"
+batches="${3:-128 512}"
+threads=2
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cargo build --release --quiet --bin train --bin mnist-fetch
+target/release/mnist-fetch >/dev/null
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)'), $threads threads each; $reps repetitions x $epochs epochs"
+
+median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+for batch in $batches; do
+  burn_times=""
+  torch_times=""
+  for rep in $(seq "$reps"); do
+    RAYON_NUM_THREADS=$threads target/release/train --config configs/mlp-256-128.toml \
+      --batch-size "$batch" --epochs "$epochs" --seed "$rep" --out "$work/run" --force >/dev/null
+    burn_times+=" $("$PYTHON" -c 'import json,sys; print(" ".join(map(str, json.load(open(sys.argv[1]))["epoch_seconds"][1:])))' "$work/run/summary.json")"
+    torch_times+=" $(OMP_NUM_THREADS=$threads "$PYTHON" scripts/pytorch_mlp.py bench --threads $threads \
+      --batch-size "$batch" --epochs "$epochs" --seed "$rep" | cut -d' ' -f2-)"
+  done
+  burn="$(echo "$burn_times" | median)"
+  torch="$(echo "$torch_times" | median)"
+  ratio="$(awk -v b="$burn" -v t="$torch" 'BEGIN {printf "%.2f", b / t}')"
+  printf 'batch %4s: train %.3f s/epoch, PyTorch %.3f s/epoch, ratio %s\n' "$batch" "$burn" "$torch" "$ratio"
+done

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The seed's PyTorch MLP, for checking weights against this project and for benchmarks.
+
+Subcommands:
+  logits  WEIGHTS.safetensors --out LOGITS.csv   test-set logits of exported weights
+  train   --out STATE_DICT.pt [--epochs N]       train briefly, save a state_dict
+  bench   [--batch-size B] [--epochs N]          time training epochs (see bench-vs-pytorch.sh)
+
+MNIST comes from the same place the Rust tools use: $MNIST_DIR, else $MNIST_CACHE_DIR, else
+~/.cache/mnist-burn/mnist (run `cargo run --release --bin mnist-fetch` first). Inputs are
+pixel / 255, flattened row-major, exactly as in the Rust crates.
+"""
+
+import argparse
+import os
+import struct
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    """784 -> hidden... -> 10 with ReLU; layers named fc1, fc2, ... as in the seed script."""
+
+    def __init__(self, hidden=(256, 128)):
+        super().__init__()
+        widths = [784, *hidden, 10]
+        self.depth = len(widths) - 1
+        for i in range(self.depth):
+            setattr(self, f"fc{i + 1}", nn.Linear(widths[i], widths[i + 1]))
+
+    def forward(self, x):
+        x = x.view(-1, 784)
+        for i in range(1, self.depth):
+            x = F.relu(getattr(self, f"fc{i}")(x))
+        return getattr(self, f"fc{self.depth}")(x)
+
+
+def mnist_dir() -> Path:
+    for env in ("MNIST_DIR", "MNIST_CACHE_DIR"):
+        if os.environ.get(env):
+            return Path(os.environ[env])
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mnist-burn" / "mnist"
+
+
+def read_idx(path: Path) -> np.ndarray:
+    data = path.read_bytes()
+    _zero, dtype, rank = struct.unpack(">HBB", data[:4])
+    if dtype != 0x08:
+        sys.exit(f"{path}: not a u8 IDX file")
+    dims = struct.unpack(">" + "I" * rank, data[4 : 4 + 4 * rank])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def load_split(prefix: str):
+    root = mnist_dir()
+    try:
+        images = read_idx(root / f"{prefix}-images-idx3-ubyte")
+        labels = read_idx(root / f"{prefix}-labels-idx1-ubyte")
+    except FileNotFoundError as e:
+        sys.exit(f"{e.filename}: missing; run `cargo run --release --bin mnist-fetch` first")
+    x = torch.from_numpy(images.reshape(-1, 784).astype(np.float32) / 255.0)
+    return x, torch.from_numpy(labels.astype(np.int64))
+
+
+def hidden_of(state: dict) -> tuple:
+    widths = []
+    i = 1
+    while f"fc{i}.weight" in state:
+        widths.append(state[f"fc{i}.weight"].shape[0])
+        i += 1
+    return tuple(widths[:-1])
+
+
+def cmd_logits(args):
+    from safetensors.torch import load_file
+
+    state = load_file(args.weights)
+    model = Net(hidden_of(state))
+    model.load_state_dict(state)
+    model.eval()
+    x, y = load_split("t10k")
+    with torch.no_grad():
+        logits = model(x)
+    accuracy = (logits.argmax(1) == y).float().mean().item() * 100
+    np.savetxt(args.out, logits.numpy(), delimiter=",", fmt="%.9g")
+    print(f"pytorch: test accuracy {accuracy:.2f}% with {args.weights}")
+
+
+def train_epochs(model, x, y, batch_size, epochs, lr, seed, report):
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    seconds = []
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        model.train()
+        for batch in torch.randperm(len(x), generator=generator).split(batch_size):
+            optimizer.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(x[batch]), y[batch])
+            loss.backward()
+            optimizer.step()
+        seconds.append(time.perf_counter() - start)
+        if report:
+            print(f"epoch {epoch}/{epochs}: loss {loss.item():.4f}, {seconds[-1]:.2f} s")
+    return seconds
+
+
+def test_accuracy(model):
+    x, y = load_split("t10k")
+    model.eval()
+    with torch.no_grad():
+        return (model(x).argmax(1) == y).float().mean().item() * 100
+
+
+def cmd_train(args):
+    torch.manual_seed(args.seed)
+    model = Net(tuple(args.hidden))
+    x, y = load_split("train")
+    train_epochs(model, x, y, args.batch_size, args.epochs, args.lr, args.seed, report=True)
+    torch.save(model.state_dict(), args.out)
+    print(f"pytorch: test accuracy {test_accuracy(model):.2f}%, saved {args.out}")
+
+
+def cmd_bench(args):
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    model = Net(tuple(args.hidden))
+    # Validation split as in the Rust configs: the last 5000 training images are held out.
+    x, y = load_split("train")
+    x, y = x[: len(x) - args.validation], y[: len(y) - args.validation]
+    seconds = train_epochs(model, x, y, args.batch_size, args.epochs, args.lr, args.seed, False)
+    print(" ".join(f"{s:.4f}" for s in seconds))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("logits", help="test-set logits of exported safetensors weights")
+    p.add_argument("weights")
+    p.add_argument("--out", required=True, help="CSV file, one row of 10 logits per test image")
+    p.set_defaults(func=cmd_logits)
+
+    for name, func, help_text in (
+        ("train", cmd_train, "train briefly and save a state_dict"),
+        ("bench", cmd_bench, "time training epochs; prints seconds per epoch"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--hidden", type=int, nargs="+", default=[256, 128])
+        p.add_argument("--epochs", type=int, default=2)
+        p.add_argument("--batch-size", type=int, default=128)
+        p.add_argument("--lr", type=float, default=1e-3)
+        p.add_argument("--seed", type=int, default=1)
+        p.set_defaults(func=func)
+        if name == "train":
+            p.add_argument("--out", required=True, help="state_dict file (.pt)")
+        else:
+            p.add_argument("--threads", type=int, default=2)
+            p.add_argument("--validation", type=int, default=5000)
+
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -94,11 +94,11 @@ pub fn import_weights(
                 if shapes.iter().any(|(name, _)| name == "fc1.weight") {
                     break;
                 }
-                let nested = PytorchStore::from_file(path).with_top_level_key(key);
-                if let Ok(found) = tensor_shapes(&mut { nested }) {
-                    if !found.is_empty() {
-                        (shapes, top_level_key) = (found, Some(key));
-                    }
+                let mut nested = PytorchStore::from_file(path).with_top_level_key(key);
+                if let Ok(found) = tensor_shapes(&mut nested)
+                    && !found.is_empty()
+                {
+                    (shapes, top_level_key) = (found, Some(key));
                 }
             }
             shapes

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times this project's `train` and the equivalent PyTorch loop (scripts/pytorch_mlp.py bench)
 # alternately on the same machine: 784-256-128-10, Adam 1e-3, cross-entropy, real MNIST
-# (55 000 training images, the last 5 000 held out as in the configs), 2 threads each.
+# (55 000 training images, the last 5 000 held out as in the configs), 2 threads each (for
+# train: 2 matmul threads; its element-wise ops run on one rayon thread, see threads.rs).
 # Prints the median seconds per epoch (first epoch of each run dropped as warm-up) and the
 # ratio train / PyTorch for each batch size.
 # Usage: scripts/bench-vs-pytorch.sh [REPETITIONS=3] [EPOCHS=4] [BATCH SIZES=128 512]
@@ -27,7 +28,7 @@ for batch in $batches; do
   burn_times=""
   torch_times=""
   for rep in $(seq "$reps"); do
-    RAYON_NUM_THREADS=$threads target/release/train --config configs/mlp-256-128.toml \
+    MATMUL_NUM_THREADS=$threads target/release/train --config configs/mlp-256-128.toml \
       --batch-size "$batch" --epochs "$epochs" --seed "$rep" --out "$work/run" --force >/dev/null
     burn_times+=" $("$PYTHON" -c 'import json,sys; print(" ".join(map(str, json.load(open(sys.argv[1]))["epoch_seconds"][1:])))' "$work/run/summary.json")"
     torch_times+=" $(OMP_NUM_THREADS=$threads "$PYTHON" scripts/pytorch_mlp.py bench --threads $threads \

@@ -1,6 +1,7 @@
-//! How fast MNIST items become tensors: `Dataset::get` for a batch plus `MnistBatcher`, on
-//! synthetic images (the cost does not depend on pixel values). Compare with the training step
-//! time to see that batching is not the bottleneck.
+//! How fast MNIST items become tensors, on synthetic images (the cost does not depend on pixel
+//! values): `Dataset::get` plus `MnistBatcher` (Burn's generic path), and the training loader
+//! `MnistLoader` with and without augmentation. Compare with the training step
+//! (`cargo bench --workspace --bench train_step`) to see what the data path costs.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -10,7 +11,9 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use mnist_data::{IMAGE_PIXELS, MnistBatcher, MnistDataset, MnistImages};
+use mnist_data::{
+    Augmentation, IMAGE_PIXELS, MnistBatcher, MnistDataset, MnistImages, MnistLoader,
+};
 
 fn synthetic(count: usize) -> MnistDataset {
     let pixels = (0..count * IMAGE_PIXELS)
@@ -49,5 +52,41 @@ fn batching(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, batching);
+/// Whole epochs of the training loader over 4 096 images, per image.
+fn loader(c: &mut Criterion) {
+    let device = Device::default();
+    let dataset = synthetic(4096);
+    let augmentation = Augmentation {
+        rotation_deg: 10.0,
+        scale: 0.1,
+        shift_px: 2.0,
+        elastic_px: 0.0,
+    };
+    let elastic = Augmentation {
+        elastic_px: 1.0,
+        ..augmentation
+    };
+    let mut group = c.benchmark_group("loader_epoch");
+    group.throughput(Throughput::Elements(dataset.len() as u64));
+    for (name, distortion) in [
+        ("plain", Augmentation::default()),
+        ("affine", augmentation),
+        ("affine+elastic", elastic),
+    ] {
+        let loader =
+            MnistLoader::new(dataset.clone(), 128, 1, device.clone()).with_augmentation(distortion);
+        let mut epoch = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                epoch += 1;
+                for batch in loader.epoch(epoch) {
+                    black_box(batch.expect("in-memory batches cannot fail").images);
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, batching, loader);
 criterion_main!(benches);

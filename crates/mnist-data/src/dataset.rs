@@ -54,6 +54,16 @@ impl MnistDataset {
         }
     }
 
+    /// Items `range` of this dataset (indices relative to it).
+    pub fn range(&self, range: Range<usize>) -> Self {
+        let end = range.end.min(self.range.len());
+        let start = range.start.min(end);
+        Self {
+            images: self.images.clone(),
+            range: self.range.start + start..self.range.start + end,
+        }
+    }
+
     /// The 784 pixels of item `index` without copying them.
     pub fn image(&self, index: usize) -> &[u8] {
         self.images.image(self.range.start + index)

@@ -23,22 +23,92 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn a_bad_file_in_the_data_dir_exits_non_zero_naming_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let bad = dir.path().join("t10k-images-idx3-ubyte");
-    std::fs::write(&bad, b"\x89PNG\r\n\x1a\n not mnist").expect("write");
-    let cache = tempfile::tempdir().expect("tempdir");
+fn each_kind_of_bad_file_in_the_data_dir_exits_non_zero_naming_it_and_the_problem() {
+    use mnist_data::idx::encode;
+    let image_payload = vec![0u8; 784];
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "t10k-images-idx3-ubyte",
+            b"\x89PNG\r\n\x1a\n not mnist".to_vec(),
+            "wrong magic number",
+        ),
+        ("t10k-images-idx3-ubyte", vec![0, 0, 8], "truncated header"),
+        (
+            "t10k-images-idx3-ubyte",
+            encode(&[10_000, 28, 28], &image_payload),
+            "truncated: header announces 7840000 payload bytes, file has 784",
+        ),
+        (
+            "t10k-images-idx3-ubyte",
+            encode(
+                &[1, 28, 28],
+                &[image_payload.clone(), vec![1, 2, 3]].concat(),
+            ),
+            "3 unexpected bytes after the 784 payload bytes",
+        ),
+        (
+            "t10k-images-idx3-ubyte",
+            encode(&[1, 32, 32], &[0; 1024]),
+            "wrong image dimensions 32x32",
+        ),
+        (
+            "t10k-labels-idx1-ubyte",
+            encode(&[3], &[1, 12, 3]),
+            "label 12 at index 1 is not a digit",
+        ),
+        // Well-formed, but 9 999 labels instead of MNIST's 10 000: caught by the checksum.
+        (
+            "t10k-labels-idx1-ubyte",
+            encode(&[9_999], &vec![1; 9_999]),
+            "a corrupt copy or another dataset",
+        ),
+        (
+            "t10k-labels-idx1-ubyte.gz",
+            b"\x1f\x8b\x08garbage".to_vec(),
+            "corrupt gzip data",
+        ),
+    ];
+    for (name, bytes, problem) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bad = dir.path().join(name);
+        std::fs::write(&bad, &bytes).expect("write");
+        let cache = tempfile::tempdir().expect("tempdir");
+        let out = mnist_fetch(&[
+            ("MNIST_DIR", dir.path().to_str().expect("utf-8")),
+            ("MNIST_CACHE_DIR", cache.path().to_str().expect("utf-8")),
+        ]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: {}: not a valid MNIST file", bad.display())),
+            "{name}: {stderr}"
+        );
+        assert!(
+            stderr.contains(problem),
+            "{name}: expected `{problem}` in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn an_unwritable_cache_exits_non_zero_naming_it() {
+    let blocker = tempfile::NamedTempFile::new().expect("a file where a directory should be");
+    let cache = blocker.path().join("mnist");
+    let mirror = Mirror::real(&MnistFile::ALL);
     let out = mnist_fetch(&[
-        ("MNIST_DIR", dir.path().to_str().expect("utf-8")),
-        ("MNIST_CACHE_DIR", cache.path().to_str().expect("utf-8")),
+        ("MNIST_CACHE_DIR", cache.to_str().expect("utf-8")),
+        ("MNIST_MIRRORS", &mirror.base),
     ]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.starts_with(&format!("error: {}: not a valid MNIST file", bad.display())),
+        stderr.contains(&format!(
+            "cannot write to the MNIST cache {}",
+            cache.display()
+        )),
         "{stderr}"
     );
-    assert!(stderr.contains("wrong magic number"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 

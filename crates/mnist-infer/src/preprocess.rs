@@ -96,6 +96,11 @@ fn preprocess_reader<R: BufRead + Seek>(reader: ImageReader<R>) -> Result<Digit,
     reader.limits(limits);
     let image = reader.decode().map_err(|e| match e {
         ImageError::Limits(e) => PreprocessError::TooLarge(e.to_string()),
+        // Some decoders (BMP: "Image too large … > soft limit of 65535") enforce their own
+        // size cap while parsing the header and report it as a format error.
+        ImageError::Decoding(e) if e.to_string().contains("too large") => {
+            PreprocessError::TooLarge(e.to_string())
+        }
         ImageError::Unsupported(e) => PreprocessError::Unsupported(e.to_string()),
         ImageError::IoError(e) if e.kind() != std::io::ErrorKind::UnexpectedEof => {
             PreprocessError::Read(e)

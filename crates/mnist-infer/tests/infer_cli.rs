@@ -161,9 +161,23 @@ fn bad_inputs_are_named_and_the_good_ones_still_classified() {
     let white = DynamicImage::ImageLuma8(image::GrayImage::from_pixel(64, 64, image::Luma([255])));
     std::fs::write(&blank, encoded(white, ImageFormat::Png)).expect("write");
     let missing = dir.path().join("nowhere.png");
+    // A BMP header claiming 100 000 × 100 000 pixels (30 GB decoded), without the pixels.
+    let huge = dir.path().join("huge.bmp");
+    let mut bmp = b"BM".to_vec();
+    for field in [54u32, 0, 54, 40, 100_000, 100_000] {
+        bmp.extend(field.to_le_bytes());
+    }
+    bmp.extend([1u8, 0, 24, 0]); // planes, bits per pixel
+    bmp.extend([0u8; 24]); // compression, sizes, resolution, palette
+    std::fs::write(&huge, &bmp).expect("write");
+    // TIFF is recognised but not decoded by this build.
+    let tiff = dir.path().join("scan.tif");
+    std::fs::write(&tiff, b"II*\x00\x08\x00\x00\x00\x00\x00").expect("write");
     let no_images = tempfile::tempdir().expect("tempdir");
 
-    let paths = [&good, &text_file, &truncated, &empty, &blank, &missing];
+    let paths = [
+        &good, &text_file, &truncated, &empty, &blank, &missing, &huge, &tiff,
+    ];
     let mut args: Vec<&str> = vec!["--model", model_arg()];
     args.extend(paths.iter().map(|p| p.to_str().expect("utf-8")));
     args.push(no_images.path().to_str().expect("utf-8"));
@@ -177,7 +191,9 @@ fn bad_inputs_are_named_and_the_good_ones_still_classified() {
             &format!("{}: blank image", blank.display()),
             &format!("{}: No such file", missing.display()),
             &format!("{}: no image files", no_images.path().display()),
-            "6 of 7 inputs failed",
+            &format!("{}: image too large", huge.display()),
+            &format!("{}: unsupported image format", tiff.display()),
+            "8 of 9 inputs failed",
         ],
     );
     assert!(text(&out.stdout).starts_with(&format!("{}: ", good.display())));

@@ -41,6 +41,15 @@ pub struct TrainConfig {
     /// Loss.
     #[serde(default)]
     pub loss: LossConfig,
+    /// Random distortions of the training images (off unless set).
+    #[serde(default)]
+    pub augment: AugmentConfig,
+    /// Which checkpoints are kept, and which epoch becomes the final model.
+    #[serde(default)]
+    pub checkpoint: CheckpointConfig,
+    /// Stopping when validation loss stops improving (off unless set).
+    #[serde(default)]
+    pub early_stopping: EarlyStoppingConfig,
     /// Outputs.
     #[serde(default)]
     pub output: OutputConfig,
@@ -120,6 +129,61 @@ pub struct LossConfig {
     pub label_smoothing: f32,
 }
 
+/// `[augment]`: on-the-fly random affine (and elastic) distortion of training images, drawn
+/// afresh every epoch from the seed. Validation and test images are never distorted.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AugmentConfig {
+    /// Maximum rotation either way, degrees (0 = none).
+    pub rotation_deg: f32,
+    /// Maximum relative scale change either way, e.g. 0.1 (0 = none).
+    pub scale: f32,
+    /// Maximum shift either way along each axis, pixels (0 = none).
+    pub shift_px: f32,
+    /// Maximum smooth elastic displacement, pixels (0 = none).
+    pub elastic_px: f32,
+}
+
+impl AugmentConfig {
+    /// The data crate's description of the same distortions.
+    pub fn augmentation(&self) -> mnist_data::Augmentation {
+        mnist_data::Augmentation {
+            rotation_deg: self.rotation_deg,
+            scale: self.scale,
+            shift_px: self.shift_px,
+            elastic_px: self.elastic_px,
+        }
+    }
+}
+
+/// `[checkpoint]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckpointConfig {
+    /// Number of most recent epoch checkpoints kept (the best one is kept besides).
+    pub keep_last: usize,
+    /// Which epoch's weights become `model.bpk`: `last`, or `best` (lowest validation loss).
+    pub final_model: FinalModel,
+}
+
+/// The epoch saved as the final model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FinalModel {
+    /// The last trained epoch.
+    Last,
+    /// The epoch with the lowest validation loss (model selection on validation only).
+    Best,
+}
+
+/// `[early_stopping]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct EarlyStoppingConfig {
+    /// Stop after this many epochs without a lower validation loss; absent = never stop early.
+    pub patience: Option<usize>,
+}
+
 /// `[output]`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -165,6 +229,15 @@ impl Default for ScheduleConfig {
             kind: ScheduleKind::Constant,
             warmup_epochs: 0,
             min_lr: 0.0,
+        }
+    }
+}
+
+impl Default for CheckpointConfig {
+    fn default() -> Self {
+        Self {
+            keep_last: 2,
+            final_model: FinalModel::Last,
         }
     }
 }
@@ -346,6 +419,25 @@ impl TrainConfig {
                 self.loss.label_smoothing
             )
         })?;
+        let a = &self.augment;
+        for (name, value, max) in [
+            ("rotation_deg", a.rotation_deg, 180.0),
+            ("scale", a.scale, 0.5),
+            ("shift_px", a.shift_px, 14.0),
+            ("elastic_px", a.elastic_px, 14.0),
+        ] {
+            check(value.is_finite() && (0.0..=max).contains(&value), || {
+                format!("augment.{name} is {value}: it must be between 0 and {max}")
+            })?;
+        }
+        check(self.checkpoint.keep_last >= 1, || {
+            "checkpoint.keep_last must be at least 1 (the last checkpoint is what --resume continues from)".into()
+        })?;
+        if let Some(patience) = self.early_stopping.patience {
+            check(patience >= 1, || {
+                "early_stopping.patience must be at least 1 epoch".into()
+            })?;
+        }
         if let Some(backend) = &self.backend {
             backend
                 .parse::<mnist_model::Backend>()
@@ -409,6 +501,12 @@ mod tests {
         assert!(invalid("[optimizer]\nbeta1 = 1.0\n").starts_with("optimizer.beta1"));
         assert!(invalid("[loss]\nlabel_smoothing = 1.5\n").starts_with("loss.label_smoothing"));
         assert!(invalid("[schedule]\nwarmup_epochs = 3\n").starts_with("schedule.warmup_epochs"));
+        assert!(
+            invalid("[augment]\nrotation_deg = 200\n").starts_with("augment.rotation_deg is 200")
+        );
+        assert!(invalid("[augment]\nscale = -0.1\n").starts_with("augment.scale is -0.1"));
+        assert!(invalid("[checkpoint]\nkeep_last = 0\n").starts_with("checkpoint.keep_last"));
+        assert!(invalid("[early_stopping]\npatience = 0\n").starts_with("early_stopping.patience"));
         let mut tpu = TrainConfig::parse(&format!("backend = \"tpu\"\n{MINIMAL}")).expect("parses");
         tpu.name = "t".into();
         assert!(

@@ -1,6 +1,7 @@
 //! Per-epoch metrics: a Burn [`MetricLogger`] that keeps each epoch's train/valid loss,
 //! accuracy and learning rate, appends a row to `metrics.csv`, and prints a plain progress
-//! line when the terminal dashboard is off.
+//! line when the terminal dashboard is off. It also watches the loss: a NaN or infinite
+//! loss stops training before that epoch is checkpointed.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -8,10 +9,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use burn::train::Interrupter;
 use burn::train::logger::MetricLogger;
 use burn::train::metric::store::{EpochSummary, MetricsUpdate, Split};
 use burn::train::metric::{MetricDefinition, MetricId, NumericEntry};
 use serde::Serialize;
+
+/// Start of the interruption reason given when the loss stops being finite.
+pub const DIVERGED: &str = "diverged";
 
 /// Header of `metrics.csv`.
 pub const CSV_HEADER: &str = "epoch,train_loss,train_acc,valid_loss,valid_acc,lr,seconds";
@@ -75,12 +80,19 @@ struct State {
     names: HashMap<MetricId, String>,
     partial: HashMap<usize, Partial>,
     records: Vec<EpochRecord>,
+    interrupter: Interrupter,
 }
 
 impl EpochLog {
     /// Logs into `csv` (which must already hold the header); prints a line per epoch when
-    /// `print` is set.
-    pub fn new(csv: PathBuf, total_epochs: usize, print: bool, previous: Vec<EpochRecord>) -> Self {
+    /// `print` is set; stops `interrupter` when the loss diverges.
+    pub fn new(
+        csv: PathBuf,
+        total_epochs: usize,
+        print: bool,
+        previous: Vec<EpochRecord>,
+        interrupter: Interrupter,
+    ) -> Self {
         let state = State {
             csv,
             total_epochs,
@@ -88,6 +100,7 @@ impl EpochLog {
             names: HashMap::new(),
             partial: HashMap::new(),
             records: previous,
+            interrupter,
         };
         Self {
             inner: Arc::new(Mutex::new(state)),
@@ -169,15 +182,29 @@ impl MetricLogger for EpochLog {
                 values.push((name, entry.current()));
             }
         }
+        if matches!(split, Split::Test(_)) {
+            return;
+        }
+        if let Some((_, loss)) = values.iter().find(|(name, _)| name == "Loss")
+            && !loss.is_finite()
+            && !state.interrupter.should_stop()
+        {
+            let which = if matches!(split, Split::Train) {
+                "training"
+            } else {
+                "validation"
+            };
+            state.interrupter.stop(Some(&format!(
+                "{DIVERGED}: the {which} loss became {loss} in epoch {epoch}"
+            )));
+        }
         let partial = state.partial.entry(epoch).or_default();
         partial.started.get_or_insert_with(Instant::now);
-        let map = match split {
-            Split::Train => &mut partial.train,
-            Split::Valid => {
-                partial.train_done.get_or_insert_with(Instant::now);
-                &mut partial.valid
-            }
-            Split::Test(_) => return,
+        let map = if matches!(split, Split::Train) {
+            &mut partial.train
+        } else {
+            partial.train_done.get_or_insert_with(Instant::now);
+            &mut partial.valid
         };
         map.extend(values);
     }

@@ -1,6 +1,7 @@
 //! `train`: trains an MNIST MLP from a TOML config with Burn's learner, evaluates it on the
 //! test set and leaves a run directory that `infer` can load.
 
+mod checkpoint;
 mod classifier;
 mod cli;
 mod config;
@@ -10,6 +11,7 @@ mod quiet_renderer;
 mod report;
 mod run_dir;
 mod schedule;
+mod threads;
 mod trainer;
 
 use std::io::IsTerminal;
@@ -24,9 +26,11 @@ use mnist_data::{FetchOptions, Mnist, MnistSplits};
 use mnist_model::{Backend, load_model, save_model};
 
 use crate::cli::Args;
-use crate::config::TrainConfig;
-use crate::epoch_log::{CSV_HEADER, EpochLog, read_records};
-use crate::run_dir::{CONFIG_FILE, CURVES_FILE, METRICS_FILE, RunDir, SUMMARY_FILE};
+use crate::config::{FinalModel, TrainConfig};
+use crate::epoch_log::{CSV_HEADER, DIVERGED, EpochLog, EpochRecord, read_records};
+use crate::run_dir::{
+    CHECKPOINT_DIR, CONFIG_FILE, CURVES_FILE, METRICS_FILE, RunDir, SUMMARY_FILE,
+};
 
 /// Exit status after Ctrl-C / SIGTERM (128 + SIGINT), as shells expect.
 const EXIT_INTERRUPTED: u8 = 130;
@@ -78,6 +82,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     };
     let backend = Backend::select(config.backend.as_deref())?;
+    threads::configure(backend);
     let device = backend.device()?;
     if let Some(path) = &config.init_from {
         let (_, architecture) = load_model(path, &device).context("init_from")?;
@@ -95,6 +100,14 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mnist = load_mnist(config.data.dir.clone())?;
     let splits = MnistSplits::new(&mnist, config.data.validation).context("data.validation")?;
     let (run, resume_epoch) = RunDir::prepare(&run_path, args.resume, args.force)?;
+    // Burn's learner panics on a checkpoint it cannot load: check the files first.
+    let resume_epoch = match resume_epoch {
+        Some(_) => Some(
+            checkpoint::resumable_epoch(&run.file(CHECKPOINT_DIR), &config, &device)
+                .map_err(anyhow::Error::msg)?,
+        ),
+        None => None,
+    };
 
     println!(
         "run {}: model {} ({} parameters), backend {backend}, seed {}",
@@ -125,8 +138,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("writing {}", metrics.display()))?;
 
     let plain = std::env::var_os("CI").is_some() || !std::io::stdout().is_terminal();
-    let epoch_log = EpochLog::new(metrics, config.epochs, plain, previous);
     let interrupter = Interrupter::new();
+    let epoch_log = EpochLog::new(metrics, config.epochs, plain, previous, interrupter.clone());
     {
         let interrupter = interrupter.clone();
         // SIGINT and SIGTERM stop at the end of the current batch; the checkpoint of the last
@@ -145,8 +158,18 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         bail!("training failed: {error}");
     }
     let records = epoch_log.records();
-    if trained.interrupted {
+    if let Some(reason) = trained.interrupted {
         let done = run.last_checkpoint().unwrap_or(0);
+        if reason.starts_with(DIVERGED) {
+            bail!(
+                "training {reason}; stopped before saving that epoch. Checkpoints up to epoch {done} \
+                 are intact in {}. Lower optimizer.lr (now {}) and start again, or continue from \
+                 epoch {done} with: train --resume --out {} --lr <smaller>",
+                run.file(CHECKPOINT_DIR).display(),
+                config.optimizer.lr,
+                run.path.display()
+            );
+        }
         eprintln!(
             "interrupted: {done} of {} epochs are checkpointed in {}.\nresume with: train --resume --out {}",
             config.epochs,
@@ -156,14 +179,17 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
 
-    let model_path = save_model(&trained.model, &config.model, &run.path)?;
-    let test = report::evaluate(&trained.model, &splits.test, &device);
+    let (model, final_epoch) = final_model(&config, &run, &records, trained.model, &device)?;
+    let model_path = save_model(&model, &config.model, &run.path)?;
+    // The test set is touched once, here, after model selection on validation.
+    let test = report::evaluate(&model, &splits.test, &device);
     println!("{test}");
     let summary = report::summary(
         &config,
         backend,
         &records,
         &test,
+        final_epoch,
         started.elapsed().as_secs_f64(),
     );
     report::write_summary(&summary, &run.file(SUMMARY_FILE)).context("writing summary.json")?;
@@ -178,6 +204,38 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         summary.train_seconds / records.len().max(1) as f64
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The weights saved as the run's model: the last epoch's, or with `final_model = "best"` the
+/// checkpoint with the lowest validation loss. Returns them with their epoch.
+fn final_model(
+    config: &TrainConfig,
+    run: &RunDir,
+    records: &[EpochRecord],
+    last: mnist_model::Mlp,
+    device: &burn::prelude::Device,
+) -> anyhow::Result<(mnist_model::Mlp, usize)> {
+    let last_epoch = records.last().map_or(config.epochs, |r| r.epoch);
+    if config.checkpoint.final_model == FinalModel::Last {
+        return Ok((last, last_epoch));
+    }
+    let checkpoints = run.file(CHECKPOINT_DIR);
+    let kept = checkpoint::complete_epochs(&checkpoints);
+    let best = records
+        .iter()
+        .filter(|r| r.valid_loss.is_finite() && kept.contains(&r.epoch))
+        .min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
+    let Some(best) = best else {
+        return Ok((last, last_epoch));
+    };
+    let model = checkpoint::load_model(&checkpoints, best.epoch, config, device)
+        .map_err(anyhow::Error::msg)
+        .context("loading the best checkpoint")?;
+    println!(
+        "final model: epoch {} (lowest validation loss {:.4}, accuracy {:.2}%)",
+        best.epoch, best.valid_loss, best.valid_acc
+    );
+    Ok((model, best.epoch))
 }
 
 fn load_mnist(data_dir: Option<PathBuf>) -> anyhow::Result<Mnist> {

@@ -33,6 +33,8 @@ pub struct Summary<'a> {
     pub seed: u64,
     /// Epochs completed.
     pub epochs: usize,
+    /// The epoch whose weights were saved as the model (see `checkpoint.final_model`).
+    pub final_epoch: usize,
     /// Images per batch.
     pub batch_size: usize,
     /// Test accuracy, percent.
@@ -41,9 +43,9 @@ pub struct Summary<'a> {
     pub test_loss: f64,
     /// Test accuracy per digit, percent.
     pub test_per_class_accuracy: [f64; 10],
-    /// Validation accuracy after the last epoch, percent.
+    /// Validation accuracy of the saved epoch, percent.
     pub valid_accuracy: f64,
-    /// Validation loss after the last epoch.
+    /// Validation loss of the saved epoch.
     pub valid_loss: f64,
     /// Sum of the training passes' wall time (validation excluded).
     pub train_seconds: f64,
@@ -59,11 +61,15 @@ pub fn summary<'a>(
     backend: Backend,
     records: &[EpochRecord],
     test: &Evaluation,
+    final_epoch: usize,
     total_seconds: f64,
 ) -> Summary<'a> {
     let model = &config.model;
     let epoch_seconds: Vec<f64> = records.iter().map(|r| r.train_seconds).collect();
-    let last = records.last();
+    let chosen = records
+        .iter()
+        .find(|r| r.epoch == final_epoch)
+        .or(records.last());
     Summary {
         name: &config.name,
         model: model.name(),
@@ -71,12 +77,13 @@ pub fn summary<'a>(
         backend,
         seed: config.seed,
         epochs: records.len(),
+        final_epoch,
         batch_size: config.data.batch_size,
         test_accuracy: test.accuracy(),
         test_loss: test.loss(),
         test_per_class_accuracy: test.per_class_accuracy(),
-        valid_accuracy: last.map_or(f64::NAN, |r| r.valid_acc),
-        valid_loss: last.map_or(f64::NAN, |r| r.valid_loss),
+        valid_accuracy: chosen.map_or(f64::NAN, |r| r.valid_acc),
+        valid_loss: chosen.map_or(f64::NAN, |r| r.valid_loss),
         train_seconds: epoch_seconds.iter().sum(),
         epoch_seconds,
         total_seconds,

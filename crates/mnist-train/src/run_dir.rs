@@ -85,7 +85,17 @@ impl RunDir {
             return Err(RunDirError::Foreign(path.into()));
         }
         if holds_run {
-            std::fs::remove_dir_all(path).map_err(io)?;
+            // Moved aside first (atomic), then deleted: a crash mid-delete leaves either the
+            // old run whole or a clean slate, never a half-deleted run that blocks the retry.
+            let name = path
+                .file_name()
+                .map_or("run".into(), |n| n.to_string_lossy());
+            let trash = path.with_file_name(format!(".{name}.deleting"));
+            if trash.exists() {
+                std::fs::remove_dir_all(&trash).map_err(io)?;
+            }
+            std::fs::rename(path, &trash).map_err(io)?;
+            std::fs::remove_dir_all(&trash).map_err(io)?;
         }
         std::fs::create_dir_all(path).map_err(io)?;
         Ok((run, None))
@@ -98,21 +108,9 @@ impl RunDir {
 
     /// The last epoch whose model, optimizer and scheduler checkpoints all exist.
     pub fn last_checkpoint(&self) -> Option<usize> {
-        let dir = self.file(CHECKPOINT_DIR);
-        let epochs = std::fs::read_dir(&dir).ok()?.filter_map(|e| {
-            let name = e.ok()?.file_name().into_string().ok()?;
-            name.strip_prefix("model-")?
-                .strip_suffix(".bpk")?
-                .parse::<usize>()
-                .ok()
-        });
-        epochs
-            .filter(|n| {
-                ["optim", "scheduler"]
-                    .iter()
-                    .all(|k| dir.join(format!("{k}-{n}.bpk")).is_file())
-            })
-            .max()
+        crate::checkpoint::complete_epochs(&self.file(CHECKPOINT_DIR))
+            .first()
+            .copied()
     }
 }
 

@@ -1,53 +1,11 @@
 //! The `train` binary as users run it: a short run on a subset of real MNIST, the run
 //! directory it leaves, resuming, refusing to clobber, and clear errors for bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::PathBuf;
 
-fn train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_train"))
-        .args(args)
-        .current_dir(repo())
-        .env("CI", "true")
-        .env_remove("MNIST_DIR")
-        .output()
-        .expect("train runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_clean_failure(out: &Output, needle: &str) {
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    assert!(stderr.contains(needle), "expected `{needle}` in: {stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
-        "{stderr}"
-    );
-}
-
-fn metrics_rows(run: &Path) -> Vec<Vec<f64>> {
-    let csv = std::fs::read_to_string(run.join("metrics.csv")).expect("metrics.csv");
-    let mut lines = csv.lines();
-    assert_eq!(
-        lines.next(),
-        Some("epoch,train_loss,train_acc,valid_loss,valid_acc,lr,seconds")
-    );
-    lines
-        .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
-        .collect()
-}
-
-fn summary(run: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).expect("summary.json"))
-        .expect("json")
-}
+use support::{assert_clean_failure, metrics_rows, model_logits, summary, text, train};
 
 const QUICK: [&str; 6] = [
     "--config",
@@ -212,20 +170,9 @@ fn same_seed_gives_the_same_weights_and_accuracy() {
         ]);
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
-    // Burnpack files carry random parameter ids, so compare what the weights compute.
-    let device = burn::prelude::Device::default();
-    let pixels: Vec<f32> = (0..3 * 784).map(|i| (i % 255) as f32 / 255.0).collect();
-    let input = burn::prelude::Tensor::<2>::from_data(
-        burn::prelude::TensorData::new(pixels, [3, 784]),
-        &device,
-    );
-    let logits = |run: &PathBuf| {
-        let (model, _) = mnist_model::load_model(run, &device).expect("model loads");
-        model.forward(input.clone()).into_data()
-    };
     assert_eq!(
-        logits(&runs[0]),
-        logits(&runs[1]),
+        model_logits(&runs[0]),
+        model_logits(&runs[1]),
         "identical weights for the same seed"
     );
     assert_eq!(
@@ -286,7 +233,21 @@ fn bad_configs_are_clear_errors_naming_file_and_field() {
         "data.batch_size",
     );
     assert_clean_failure(&train(&["--resume", "--out", out]), "config.toml");
+    let wrong_type = write(
+        "type.toml",
+        "epochs = 1\n[model]\nhidden = [8]\n[optimizer]\nlr = \"fast\"\n",
+    );
+    assert_clean_failure(
+        &train(&["--config", &wrong_type, "--out", out]),
+        &format!("{wrong_type}: TOML parse error at line 5"),
+    );
+    // An output directory that cannot be created: its parent is a file.
+    let blocker = write("blocker", "");
     let valid = write("valid.toml", "epochs = 1\n[model]\nhidden = [8]\n");
+    assert_clean_failure(
+        &train(&["--config", &valid, "--out", &format!("{blocker}/run")]),
+        &format!("cannot prepare run directory {blocker}/run"),
+    );
     let no_data = train(&[
         "--config",
         &valid,
@@ -347,4 +308,48 @@ fn wgpu_backend_learns() {
     assert_eq!(summary["backend"], "wgpu");
     let accuracy = summary["test_accuracy"].as_f64().expect("test_accuracy");
     assert!(accuracy > 80.0, "well above chance: {accuracy}");
+}
+
+#[test]
+fn early_stopping_ends_an_overfitting_run_and_the_best_epoch_becomes_the_model() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("overfit.toml");
+    // 500 images and 30 epochs: validation loss bottoms out after a few epochs.
+    std::fs::write(
+        &config,
+        "epochs = 30\n[model]\nhidden = [64]\n[data]\ntrain_limit = 500\nbatch_size = 32\n\
+         [checkpoint]\nfinal_model = \"best\"\n[early_stopping]\npatience = 2\n",
+    )
+    .expect("write config");
+    let run = dir.path().join("run");
+    let out = train(&[
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--out",
+        run.to_str().expect("utf-8"),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    let rows = metrics_rows(&run);
+    assert!(rows.len() < 30, "stopped early: {} epochs", rows.len());
+    let best = rows
+        .iter()
+        .min_by(|a, b| a[3].total_cmp(&b[3]))
+        .expect("some epochs");
+    let last = rows.last().expect("some epochs");
+    assert!(
+        last[0] - best[0] >= 2.0,
+        "patience 2: at least two epochs after the best"
+    );
+    let summary = summary(&run);
+    assert_eq!(summary["final_epoch"], best[0] as u64);
+    assert!(stdout.contains(&format!(
+        "final model: epoch {} (lowest validation loss",
+        best[0]
+    )));
+    assert!(
+        run.join(format!("checkpoint/model-{}.bpk", best[0]))
+            .is_file(),
+        "the best checkpoint is kept besides the last ones"
+    );
 }

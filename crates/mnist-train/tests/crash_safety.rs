@@ -1,0 +1,315 @@
+//! No lost training: SIGKILL at random moments then `--resume` ends with the same weights as
+//! an uninterrupted run; a diverging run stops before checkpointing garbage; damaged
+//! checkpoints are skipped or named, never a panic.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use support::{assert_clean_failure, metrics_rows, model_logits, repo, summary, text, train};
+
+/// Small and quick (about 0.1 s an epoch), but with every source of randomness a resume
+/// must restore: shuffling, dropout masks and augmentation draws.
+const CONFIG: &str = "seed = 7
+epochs = 12
+[model]
+hidden = [64]
+dropout = 0.2
+[data]
+train_limit = 8000
+[augment]
+rotation_deg = 8.0
+shift_px = 1.5
+[checkpoint]
+keep_last = 2
+";
+
+fn write_config(dir: &Path) -> String {
+    let path = dir.join("crash.toml");
+    std::fs::write(&path, CONFIG).expect("write config");
+    path.to_str().expect("utf-8").to_string()
+}
+
+/// xorshift64*, seeded from the clock: every run of the test kills at other moments, and the
+/// moments are printed so a failure can be replayed.
+struct Moments(u64);
+
+impl Moments {
+    fn next_millis(&mut self, from: u64, to: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        from + self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % (to - from)
+    }
+}
+
+/// Starts `train`, SIGKILLs it after `after` unless it finished first; true if it finished.
+fn run_and_kill(args: &[&str], after: Duration) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(args)
+        .current_dir(repo())
+        .env("CI", "true")
+        .env_remove("MNIST_DIR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("train starts");
+    let deadline = Instant::now() + after;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "train failed before being killed");
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL"); // Child::kill sends SIGKILL on Unix.
+    child.wait().expect("reaped");
+    false
+}
+
+#[test]
+fn sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    let reference = dir.path().join("reference");
+    let out = train(&[
+        "--config",
+        &config,
+        "--out",
+        reference.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos() as u64
+        | 1;
+    let mut moments = Moments(seed);
+    let run = dir.path().join("killed");
+    let run_arg = run.to_str().expect("utf-8");
+    let mut kills = Vec::new();
+    let mut finished = false;
+    for attempt in 0..12 {
+        let resumable = run.join("config.toml").is_file() && has_complete_checkpoint(&run);
+        let args: Vec<&str> = if resumable {
+            vec!["--resume", "--out", run_arg]
+        } else {
+            vec!["--config", &config, "--out", run_arg, "--force"]
+        };
+        // Five attempts are killed, each somewhere between start-up (≈ 0.2 s) and a few
+        // epochs later, so that the kills land in start-up, training, validation and
+        // checkpoint writes; then the run goes to the end.
+        if attempt >= 5 {
+            let out = train(&args);
+            assert!(
+                out.status.success(),
+                "attempt {attempt} after kills at {kills:?} ms (moments seed {seed}): {}",
+                text(&out.stderr)
+            );
+            finished = true;
+            break;
+        }
+        let after = moments.next_millis(100, 450);
+        if run_and_kill(&args, Duration::from_millis(after)) {
+            finished = true;
+            break;
+        }
+        kills.push(after);
+    }
+    assert!(finished);
+    eprintln!("killed at {kills:?} ms after each start (moments seed {seed})");
+    assert!(
+        kills.len() >= 3,
+        "only {} kills landed before the run finished: {kills:?}",
+        kills.len()
+    );
+
+    assert_eq!(
+        model_logits(&run),
+        model_logits(&reference),
+        "kills at {kills:?} ms (moments seed {seed}) changed the final weights"
+    );
+    let epochs: Vec<f64> = metrics_rows(&run).iter().map(|r| r[0]).collect();
+    assert_eq!(epochs, (1..=12).map(f64::from).collect::<Vec<_>>());
+    assert_eq!(
+        summary(&run)["test_accuracy"],
+        summary(&reference)["test_accuracy"]
+    );
+    let leftovers: Vec<PathBuf> = walk(&run)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(
+        leftovers.len() <= kills.len(),
+        "at most one temporary file per kill: {leftovers:?}"
+    );
+}
+
+/// Whether some epoch has all three checkpoint files (what `--resume` needs).
+fn has_complete_checkpoint(run: &Path) -> bool {
+    (1..=30).any(|epoch| {
+        ["model", "optim", "scheduler"]
+            .iter()
+            .all(|part| run.join(format!("checkpoint/{part}-{epoch}.bpk")).is_file())
+    })
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn a_diverging_run_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().expect("utf-8");
+    let first = train(&["--config", &config, "--out", run_arg, "--epochs", "1"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let model_before = std::fs::read(run.join("model.bpk")).expect("first run's model");
+
+    // A learning rate of 1e30 overflows the weights in the first steps of epoch 2.
+    let diverged = train(&[
+        "--resume", "--out", run_arg, "--epochs", "3", "--lr", "1e30",
+    ]);
+    assert_clean_failure(
+        &diverged,
+        "error: training diverged: the training loss became",
+    );
+    let stderr = text(&diverged.stderr);
+    assert!(stderr.contains("in epoch 2"), "{stderr}");
+    assert!(
+        stderr.contains("Checkpoints up to epoch 1 are intact"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Lower optimizer.lr"), "{stderr}");
+    assert!(!run.join("checkpoint/model-2.bpk").exists());
+    assert_eq!(
+        std::fs::read(run.join("model.bpk")).expect("model"),
+        model_before,
+        "a diverged run does not overwrite the model"
+    );
+
+    // The good checkpoint still resumes, at the configured learning rate.
+    let resumed = train(&["--resume", "--out", run_arg, "--epochs", "2"]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(text(&resumed.stdout).contains("resuming after epoch 1 of 2"));
+    let epochs: Vec<f64> = metrics_rows(&run).iter().map(|r| r[0]).collect();
+    assert_eq!(epochs, [1.0, 2.0]);
+}
+
+#[test]
+fn damaged_checkpoints_are_skipped_with_a_warning_or_named_in_the_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().expect("utf-8");
+    let first = train(&["--config", &config, "--out", run_arg, "--epochs", "2"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let checkpoints = run.join("checkpoint");
+
+    // Newest model checkpoint truncated: resume falls back to epoch 1 and says why.
+    let model2 = checkpoints.join("model-2.bpk");
+    let bytes = std::fs::read(&model2).expect("checkpoint");
+    std::fs::write(&model2, &bytes[..bytes.len() / 2]).expect("truncate");
+    let resumed = train(&["--resume", "--out", run_arg, "--epochs", "2"]);
+    let stderr = text(&resumed.stderr);
+    assert!(resumed.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: skipping a damaged checkpoint") && stderr.contains("model-2.bpk"),
+        "{stderr}"
+    );
+    assert!(text(&resumed.stdout).contains("resuming after epoch 1 of 2"));
+
+    // Every checkpoint damaged, each in its own way: the error lists each file.
+    std::fs::write(checkpoints.join("model-2.bpk"), b"not a checkpoint").expect("write");
+    std::fs::write(checkpoints.join("optim-1.bpk"), b"").expect("write");
+    let failed = train(&["--resume", "--out", run_arg, "--epochs", "3"]);
+    assert_clean_failure(&failed, "no checkpoint in");
+    let stderr = text(&failed.stderr);
+    assert!(
+        stderr.contains("model-2.bpk") && stderr.contains("optim-1.bpk"),
+        "{stderr}"
+    );
+
+    // A checkpoint of another architecture (a run of 784-32-10 copied in).
+    let other = dir.path().join("other");
+    let other_config = dir.path().join("other.toml");
+    std::fs::write(&other_config, CONFIG.replace("[64]", "[32]")).expect("write");
+    let out = train(&[
+        "--config",
+        other_config.to_str().expect("utf-8"),
+        "--out",
+        other.to_str().expect("utf-8"),
+        "--epochs",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for part in ["model", "optim", "scheduler"] {
+        std::fs::copy(
+            other.join(format!("checkpoint/{part}-1.bpk")),
+            checkpoints.join(format!("{part}-1.bpk")),
+        )
+        .expect("copy");
+    }
+    std::fs::remove_file(checkpoints.join("model-2.bpk")).expect("remove");
+    let failed = train(&["--resume", "--out", run_arg, "--epochs", "3"]);
+    assert_clean_failure(&failed, "not a checkpoint of this run's model");
+    assert!(text(&failed.stderr).contains("model-1.bpk"));
+}
+
+#[test]
+fn sigint_and_sigterm_stop_cleanly_with_exit_130_and_the_resume_command() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = write_config(dir.path());
+        let run = dir.path().join("run");
+        let run_arg = run.to_str().expect("utf-8");
+        let child = Command::new(env!("CARGO_BIN_EXE_train"))
+            .args(["--config", &config, "--out", run_arg, "--epochs", "30"])
+            .current_dir(repo())
+            .env("CI", "true")
+            .env_remove("MNIST_DIR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("train starts");
+        // Signal once the first epoch is checkpointed, i.e. in the middle of training.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !has_complete_checkpoint(&run) {
+            assert!(Instant::now() < deadline, "no checkpoint within a minute");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        kill(Pid::from_raw(child.id() as i32), signal).expect("signal sent");
+        let out = child.wait_with_output().expect("train exits");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{signal}: {stderr}");
+        assert!(
+            stderr.contains(&format!("resume with: train --resume --out {run_arg}")),
+            "{signal}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            !run.join("model.bpk").exists(),
+            "an interrupted run saves no final model"
+        );
+
+        let resumed = train(&["--resume", "--out", run_arg, "--epochs", "3"]);
+        assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+        assert!(run.join("model.bpk").is_file());
+    }
+}

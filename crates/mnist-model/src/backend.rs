@@ -12,9 +12,10 @@ use thiserror::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
-    /// Burn's NdArray CPU backend (feature `ndarray`, the default).
+    /// Burn's NdArray CPU backend (feature `ndarray`).
     Ndarray,
-    /// Burn's Flex CPU backend, pure Rust (feature `flex`).
+    /// Burn's Flex CPU backend, pure Rust (feature `flex`): the default CPU backend, faster
+    /// than NdArray for these models (BENCHMARKS.md).
     Flex,
     /// GPU through wgpu: Vulkan, Metal, DirectX or WebGPU (feature `wgpu`).
     Wgpu,
@@ -48,8 +49,8 @@ impl Backend {
     pub const ALL: [Backend; 4] = [
         Backend::Cuda,
         Backend::Wgpu,
-        Backend::Ndarray,
         Backend::Flex,
+        Backend::Ndarray,
     ];
 
     /// The lower-case name used on the command line and in configs.
@@ -83,7 +84,7 @@ impl Backend {
     }
 
     /// The default: a compiled GPU backend if any, else the compiled CPU backend
-    /// (ndarray before flex).
+    /// (flex before ndarray).
     pub fn default_compiled() -> Result<Backend, BackendError> {
         Self::compiled()
             .first()
@@ -125,7 +126,8 @@ impl Backend {
         Ok(match self {
             #[cfg(feature = "ndarray")]
             #[allow(deprecated)]
-            // NdArray is the card's CPU backend; Flex is offered beside it.
+            // Burn 0.22 deprecates this constructor in favour of Flex; NdArray stays
+            // selectable for comparison and for its well-known behaviour.
             Backend::Ndarray => Device::ndarray(),
             #[cfg(feature = "flex")]
             Backend::Flex => Device::flex(),

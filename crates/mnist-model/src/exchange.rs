@@ -15,7 +15,7 @@ use burn::store::{
 };
 
 use crate::mlp::{CLASSES, INPUTS, Mlp, MlpConfig};
-use crate::weights::{ModelFileError, temp_builder};
+use crate::weights::{ModelFileError, write_atomic};
 
 /// File name of the exported weights inside a run directory.
 pub const SAFETENSORS_FILE: &str = "model.safetensors";
@@ -41,6 +41,7 @@ impl ForeignFormat {
 }
 
 /// Writes `model` to `path` as safetensors with PyTorch's names and layout, atomically.
+/// The same weights always give the same bytes (see [`canonical_header`]).
 pub fn export_safetensors(
     model: &Mlp,
     config: &MlpConfig,
@@ -50,12 +51,7 @@ pub fn export_safetensors(
         path: path.to_path_buf(),
         reason,
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = temp_builder(".safetensors-")
-        .tempfile_in(dir)
-        .map_err(|e| write_err(e.to_string()))?;
-    let mut store = SafetensorsStore::from_file(tmp.path())
-        .overwrite(true)
+    let mut store = SafetensorsStore::from_bytes(None)
         .metadata("architecture", config.name())
         .metadata("input", "pixel / 255, row-major 28x28 flattened to 784")
         .with_to_adapter(BurnToPyTorchAdapter)
@@ -63,12 +59,38 @@ pub fn export_safetensors(
     model
         .save_into(&mut store)
         .map_err(|e| write_err(e.to_string()))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| write_err(e.to_string()))?;
-    tmp.persist(path)
-        .map_err(|e| write_err(e.error.to_string()))?;
-    Ok(())
+    let bytes = store.get_bytes().map_err(|e| write_err(e.to_string()))?;
+    write_atomic(path, &canonical_header(bytes)).map_err(|e| write_err(e.to_string()))
+}
+
+/// Sorts the keys of a safetensors header. burn-store keeps the metadata in a `HashMap`, so
+/// its order, and with it the file's bytes, changed from run to run even for identical
+/// weights; sorted, a reproduced run can be checked with `sha256sum`. Only the order changes,
+/// so the header keeps its length and the tensor data its offsets. Anything unexpected leaves
+/// the bytes as they are.
+fn canonical_header(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(len) = bytes
+        .first_chunk::<8>()
+        .and_then(|prefix| usize::try_from(u64::from_le_bytes(*prefix)).ok())
+    else {
+        return bytes;
+    };
+    let Some(header) = bytes.get(8..8usize.saturating_add(len)) else {
+        return bytes;
+    };
+    // serde_json's map is ordered by key (its `preserve_order` feature is off).
+    let Ok(sorted) = serde_json::from_slice::<serde_json::Value>(header)
+        .and_then(|value| serde_json::to_vec(&value))
+    else {
+        return bytes;
+    };
+    if sorted.len() > len {
+        return bytes;
+    }
+    // The format pads the header with spaces to keep the data aligned.
+    bytes[8..8 + sorted.len()].copy_from_slice(&sorted);
+    bytes[8 + sorted.len()..8 + len].fill(b' ');
+    bytes
 }
 
 /// Loads PyTorch-convention weights (`fc1.weight` … as above) from a safetensors or
@@ -236,6 +258,50 @@ fn names_list(shapes: &[(String, Vec<usize>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_weights_give_the_same_file() {
+        let device = Device::default();
+        let config = MlpConfig::mlp_128();
+        let model = config.init(&device);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files: Vec<Vec<u8>> = (0..3)
+            .map(|i| {
+                let path = dir.path().join(format!("{i}.safetensors"));
+                export_safetensors(&model, &config, &path).expect("export");
+                std::fs::read(&path).expect("read")
+            })
+            .collect();
+        assert!(
+            files.iter().all(|f| f == &files[0]),
+            "byte-identical exports"
+        );
+        let (loaded, loaded_config) = import_weights(
+            &dir.path().join("0.safetensors"),
+            ForeignFormat::Safetensors,
+            &device,
+        )
+        .expect("the sorted file still loads");
+        assert_eq!(loaded_config, config);
+        let input = Tensor::<2>::ones([1, INPUTS], &device);
+        assert_eq!(
+            loaded.forward(input.clone()).into_data(),
+            model.forward(input).into_data()
+        );
+    }
+
+    #[test]
+    fn a_header_is_sorted_without_changing_its_length() {
+        let header = br#"{"b":{"x":1},"a":"z"}   "#;
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header);
+        bytes.extend_from_slice(&[1, 2, 3, 4]);
+        let sorted = canonical_header(bytes.clone());
+        assert_eq!(sorted.len(), bytes.len());
+        assert_eq!(&sorted[8..8 + header.len()], br#"{"a":"z","b":{"x":1}}   "#);
+        assert_eq!(&sorted[8 + header.len()..], &[1, 2, 3, 4]);
+        assert_eq!(canonical_header(b"short".to_vec()), b"short");
+    }
 
     fn shapes(list: &[(&str, &[usize])]) -> Vec<(String, Vec<usize>)> {
         list.iter()

@@ -203,7 +203,7 @@ impl Default for DataConfig {
         Self {
             dir: None,
             validation: 5_000,
-            batch_size: 128,
+            batch_size: 256,
             shuffle_seed: None,
             train_limit: None,
         }
@@ -214,7 +214,7 @@ impl Default for OptimizerConfig {
     fn default() -> Self {
         Self {
             kind: OptimizerKind::Adam,
-            lr: 1e-3,
+            lr: 2e-3,
             beta1: 0.9,
             beta2: 0.999,
             epsilon: 1e-8,
@@ -226,7 +226,7 @@ impl Default for OptimizerConfig {
 impl Default for ScheduleConfig {
     fn default() -> Self {
         Self {
-            kind: ScheduleKind::Constant,
+            kind: ScheduleKind::Cosine,
             warmup_epochs: 0,
             min_lr: 0.0,
         }
@@ -401,6 +401,14 @@ impl TrainConfig {
             )
         })?;
         let s = &self.schedule;
+        // Burn's cosine and linear (warm-up) schedulers refuse larger rates.
+        let scheduled = s.kind != ScheduleKind::Constant || s.warmup_epochs > 0;
+        check(!scheduled || o.lr <= 1.0, || {
+            format!(
+                "optimizer.lr is {}: with a cosine schedule or warm-up it must be at most 1",
+                o.lr
+            )
+        })?;
         check(s.min_lr >= 0.0 && s.min_lr < o.lr, || {
             format!(
                 "schedule.min_lr is {}: it must be >= 0 and below optimizer.lr ({})",
@@ -468,11 +476,11 @@ mod tests {
     fn minimal_config_gets_the_documented_defaults() {
         let config = TrainConfig::parse(MINIMAL).expect("parses");
         assert_eq!(config.seed, 42);
-        assert_eq!(config.data.batch_size, 128);
+        assert_eq!(config.data.batch_size, 256);
         assert_eq!(config.data.validation, 5000);
         assert_eq!(config.optimizer.kind, OptimizerKind::Adam);
-        assert_eq!(config.optimizer.lr, 1e-3);
-        assert_eq!(config.schedule.kind, ScheduleKind::Constant);
+        assert_eq!(config.optimizer.lr, 2e-3);
+        assert_eq!(config.schedule.kind, ScheduleKind::Cosine);
         assert_eq!(config.model, MlpConfig::mlp_256_128());
         assert!(config.validate().is_ok());
     }
@@ -501,6 +509,10 @@ mod tests {
         assert!(invalid("[optimizer]\nbeta1 = 1.0\n").starts_with("optimizer.beta1"));
         assert!(invalid("[loss]\nlabel_smoothing = 1.5\n").starts_with("loss.label_smoothing"));
         assert!(invalid("[schedule]\nwarmup_epochs = 3\n").starts_with("schedule.warmup_epochs"));
+        assert!(
+            invalid("[optimizer]\nlr = 2.0\n[schedule]\nkind = \"cosine\"\n")
+                .starts_with("optimizer.lr is 2: with a cosine schedule")
+        );
         assert!(
             invalid("[augment]\nrotation_deg = 200\n").starts_with("augment.rotation_deg is 200")
         );

@@ -19,6 +19,7 @@ hidden = [64]
 dropout = 0.2
 [data]
 train_limit = 8000
+batch_size = 100
 [augment]
 rotation_deg = 8.0
 shift_px = 1.5
@@ -27,8 +28,13 @@ keep_last = 2
 ";
 
 fn write_config(dir: &Path) -> String {
+    write_config_with(dir, "")
+}
+
+/// [`CONFIG`] followed by `extra` (more tables).
+fn write_config_with(dir: &Path, extra: &str) -> String {
     let path = dir.join("crash.toml");
-    std::fs::write(&path, CONFIG).expect("write config");
+    std::fs::write(&path, format!("{CONFIG}{extra}")).expect("write config");
     path.to_str().expect("utf-8").to_string()
 }
 
@@ -173,7 +179,8 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_diverging_run_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_config(dir.path());
+    // A constant rate: the schedulers refuse rates above 1 before training starts.
+    let config = write_config_with(dir.path(), "[schedule]\nkind = \"constant\"\n");
     let run = dir.path().join("run");
     let run_arg = run.to_str().expect("utf-8");
     let first = train(&["--config", &config, "--out", run_arg, "--epochs", "1"]);

@@ -23,7 +23,10 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
     let out = train(&[&QUICK[..], &["--out", run.to_str().expect("utf-8")]].concat());
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
-    assert!(stdout.contains("backend ndarray"), "{stdout}");
+    assert!(
+        stdout.contains("backend flex"),
+        "the default CPU backend: {stdout}"
+    );
     assert!(stdout.contains("epoch   2/2"), "{stdout}");
     assert!(stdout.contains("per class: 0: "), "{stdout}");
 
@@ -49,7 +52,7 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
         "well above chance after 2 epochs on 3000 images: {accuracy}"
     );
     assert_eq!(summary["params"], 101_770);
-    assert_eq!(summary["backend"], "ndarray");
+    assert_eq!(summary["backend"], "flex");
     assert_eq!(summary["epochs"], 2);
     assert_eq!(summary["epoch_seconds"].as_array().expect("list").len(), 2);
     assert!(
@@ -154,31 +157,36 @@ fn resume_continues_at_the_next_epoch() {
 }
 
 #[test]
-fn same_seed_gives_the_same_weights_and_accuracy() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let runs: Vec<PathBuf> = (0..2).map(|i| dir.path().join(format!("run{i}"))).collect();
-    for run in &runs {
-        let out = train(&[
-            "--config",
-            "configs/mlp-128.toml",
-            "--train-limit",
-            "1000",
-            "--epochs",
-            "1",
-            "--out",
-            run.to_str().expect("utf-8"),
-        ]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
+fn same_seed_gives_the_same_weights_and_accuracy_on_each_cpu_backend() {
+    for backend in ["flex", "ndarray"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runs: Vec<PathBuf> = (0..2).map(|i| dir.path().join(format!("run{i}"))).collect();
+        for run in &runs {
+            let out = train(&[
+                "--config",
+                "configs/mlp-128.toml",
+                "--backend",
+                backend,
+                "--train-limit",
+                "1000",
+                "--epochs",
+                "1",
+                "--out",
+                run.to_str().expect("utf-8"),
+            ]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            assert_eq!(summary(run)["backend"], backend);
+        }
+        assert_eq!(
+            model_logits(&runs[0]),
+            model_logits(&runs[1]),
+            "identical weights for the same seed on {backend}"
+        );
+        assert_eq!(
+            summary(&runs[0])["test_accuracy"],
+            summary(&runs[1])["test_accuracy"]
+        );
     }
-    assert_eq!(
-        model_logits(&runs[0]),
-        model_logits(&runs[1]),
-        "identical weights for the same seed"
-    );
-    assert_eq!(
-        summary(&runs[0])["test_accuracy"],
-        summary(&runs[1])["test_accuracy"]
-    );
 }
 
 #[test]

@@ -76,9 +76,22 @@ fn run_and_kill(args: &[&str], after: Duration) -> bool {
 }
 
 #[test]
-fn sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights() {
+fn sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights_on_flex() {
+    sigkill_at_random_moments_then_resume("flex");
+}
+
+#[test]
+fn sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights_on_ndarray() {
+    sigkill_at_random_moments_then_resume("ndarray");
+}
+
+/// Trains [`CONFIG`] on `backend` once uninterrupted, then again with SIGKILLs at random
+/// moments and `--resume` after each, and requires identical final weights and results.
+fn sigkill_at_random_moments_then_resume(backend: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_config(dir.path());
+    let config = dir.path().join("crash.toml");
+    std::fs::write(&config, format!("backend = \"{backend}\"\n{CONFIG}")).expect("write config");
+    let config = config.to_str().expect("utf-8").to_string();
     let reference = dir.path().join("reference");
     let out = train(&[
         "--config",
@@ -126,7 +139,7 @@ fn sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights() {
         kills.push(after);
     }
     assert!(finished);
-    eprintln!("killed at {kills:?} ms after each start (moments seed {seed})");
+    eprintln!("{backend}: killed at {kills:?} ms after each start (moments seed {seed})");
     assert!(
         kills.len() >= 3,
         "only {} kills landed before the run finished: {kills:?}",
@@ -136,7 +149,7 @@ fn sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights() {
     assert_eq!(
         model_logits(&run),
         model_logits(&reference),
-        "kills at {kills:?} ms (moments seed {seed}) changed the final weights"
+        "{backend}: kills at {kills:?} ms (moments seed {seed}) changed the final weights"
     );
     let epochs: Vec<f64> = metrics_rows(&run).iter().map(|r| r[0]).collect();
     assert_eq!(epochs, (1..=12).map(f64::from).collect::<Vec<_>>());

@@ -33,8 +33,13 @@ fn write_config(dir: &Path) -> String {
 
 /// [`CONFIG`] followed by `extra` (more tables).
 fn write_config_with(dir: &Path, extra: &str) -> String {
+    write_config_text(dir, &format!("{CONFIG}{extra}"))
+}
+
+/// Writes `text` as the test's config file and returns its path.
+fn write_config_text(dir: &Path, text: &str) -> String {
     let path = dir.join("crash.toml");
-    std::fs::write(&path, format!("{CONFIG}{extra}")).expect("write config");
+    std::fs::write(&path, text).expect("write config");
     path.to_str().expect("utf-8").to_string()
 }
 
@@ -89,9 +94,8 @@ fn sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights_on_ndar
 /// moments and `--resume` after each, and requires identical final weights and results.
 fn sigkill_at_random_moments_then_resume(backend: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("crash.toml");
-    std::fs::write(&config, format!("backend = \"{backend}\"\n{CONFIG}")).expect("write config");
-    let config = config.to_str().expect("utf-8").to_string();
+    // Top-level keys go before the tables, and a resume reads the backend from the run's copy.
+    let config = write_config_text(dir.path(), &format!("backend = \"{backend}\"\n{CONFIG}"));
     let reference = dir.path().join("reference");
     let out = train(&[
         "--config",

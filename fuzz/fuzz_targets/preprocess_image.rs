@@ -1,18 +1,24 @@
-//! Any bytes through `infer`'s image preprocessing (format sniffing, decoding with limits,
-//! grayscale, background detection, crop, resize, centring): an error is fine, a panic is a
-//! bug, and every accepted image must keep some ink (a blank one is refused instead).
+//! Any bytes through `infer`'s image reading (format sniffing, decoding with limits, EXIF
+//! orientation, ink map, marks, segmentation, the MNIST box), as one digit and as a
+//! number: an error is fine, a panic is a bug, and every accepted image must yield digits
+//! with some ink (a blank one is refused instead).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-
-// The very file `infer` compiles, included rather than depended on so that the fuzz build
-// does not need Burn (mnist-infer's other modules do).
-#[path = "../../crates/mnist-infer/src/preprocess.rs"]
-#[allow(dead_code)]
-mod preprocess;
+use mnist_vision::{Mode, decode_bytes, prepare};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(digit) = preprocess::preprocess_bytes(data) {
-        assert!(digit.iter().any(|&p| p > 0), "an accepted image yields some ink");
+    let Ok(image) = decode_bytes(data) else {
+        return;
+    };
+    for mode in [Mode::Digit, Mode::Number] {
+        if let Ok(prepared) = prepare(&image, mode) {
+            assert!(!prepared.glyphs.is_empty(), "an accepted image yields a digit");
+            for glyph in &prepared.glyphs {
+                assert!(glyph.digit.iter().any(|&p| p > 0), "every digit has some ink");
+                let b = glyph.bounds;
+                assert!(b.x + b.width <= image.width() && b.y + b.height <= image.height());
+            }
+        }
     }
 });

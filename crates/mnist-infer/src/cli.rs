@@ -7,9 +7,10 @@ use clap::Parser;
 /// Classify photos, scans and drawings of handwritten digits with a model trained by
 /// `train`, or evaluate the model on the MNIST test set.
 ///
-/// Any image size and colour works: each image is converted to grayscale, inverted when the
-/// digit is dark on a light background, cropped to the digit, scaled to fit 20×20 and
-/// centred by mass in 28×28, as MNIST itself was made.
+/// Any image size and colour works, phone photos included: the camera's orientation is
+/// applied, the paper's light, shadows and ruled lines are removed, specks are ignored, and
+/// the digit is cropped, scaled to fit 20×20 and centred by mass in 28×28, as MNIST itself
+/// was made. With --number, every digit of a number is read, left to right.
 #[derive(Debug, Parser)]
 #[command(version, about, long_about)]
 pub struct Args {
@@ -24,6 +25,14 @@ pub struct Args {
         default_value = "artifacts/mlp-256-128"
     )]
     pub model: PathBuf,
+    /// Read each image as a number of several digits (a house number, a meter reading,
+    /// "2026"), left to right.
+    #[arg(long, short = 'n', conflicts_with = "test")]
+    pub number: bool,
+    /// Write what the model saw into DIR: per image the 28×28 digit it was given (PNG,
+    /// enlarged ×8); with --number one per digit and the image with the digits boxed.
+    #[arg(long, value_name = "DIR", conflicts_with = "test")]
+    pub save_preprocessed: Option<PathBuf>,
     /// Show the K most likely digits for each image.
     #[arg(long, short = 'k', value_name = "K", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(1..=10))]

@@ -3,7 +3,8 @@
 
 mod cli;
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -11,12 +12,15 @@ use burn::prelude::*;
 use clap::Parser;
 use mnist_data::{FetchOptions, Mnist, MnistDataset};
 use mnist_infer::report::{self, JsonEvaluation, JsonResult};
-use mnist_infer::{Input, Prediction, expand, predict, preprocess_file};
+use mnist_infer::view::save_views;
+use mnist_infer::{Input, Mode, Reading, expand, prepare_file, read_all};
 use mnist_model::{Backend, Evaluation, Mlp, MlpConfig, load_model};
+use rayon::prelude::*;
 
 use crate::cli::Args;
 
-/// Inputs preprocessed and classified together, so memory stays flat for any number.
+/// Inputs preprocessed (in parallel) and classified together, so memory stays flat for
+/// any number of inputs.
 const CHUNK: usize = mnist_infer::predict::BATCH;
 /// Test images per forward pass.
 const EVAL_BATCH: usize = 1000;
@@ -68,46 +72,60 @@ fn run(args: &Args) -> anyhow::Result<bool> {
 }
 
 fn classify_images(args: &Args, loaded: &Loaded) -> bool {
+    let mode = if args.number {
+        Mode::Number
+    } else {
+        Mode::Digit
+    };
     let inputs = expand(&args.images);
     let mut failed = 0usize;
     let mut json_results = Vec::new();
+    let mut view_names = HashSet::new();
     for chunk in inputs.chunks(CHUNK) {
-        // Preprocess the chunk, then classify every digit that came out of it in one pass.
-        let prepared: Vec<(PathBuf, Result<_, String>)> = chunk
-            .iter()
+        // Preprocess the chunk on all cores, then classify every digit that came out of it
+        // in one pass.
+        let prepared: Vec<(&Path, Result<_, String>)> = chunk
+            .par_iter()
             .map(|input| match input {
                 Input::Image(path) => (
-                    path.clone(),
-                    preprocess_file(path).map_err(|e| e.to_string()),
+                    path.as_path(),
+                    prepare_file(path, mode).map_err(|e| e.to_string()),
                 ),
-                Input::Unusable(path, why) => (path.clone(), Err(why.clone())),
+                Input::Unusable(path, why) => (path.as_path(), Err(why.clone())),
             })
             .collect();
-        let digits: Vec<_> = prepared
+        let ready: Vec<_> = prepared
             .iter()
-            .filter_map(|(_, r)| r.as_ref().ok().copied())
+            .filter_map(|(_, r)| r.as_ref().ok().map(|(_, p)| p))
             .collect();
-        let mut predictions = predict(&loaded.model, &digits, &loaded.device).into_iter();
+        let mut readings = read_all(&loaded.model, &ready, &loaded.device).into_iter();
         for (path, prepared) in prepared {
-            let outcome: Result<Prediction, String> =
-                prepared.map(|_| predictions.next().expect("one prediction per digit"));
+            let mut outcome: Result<Reading, String> = prepared
+                .as_ref()
+                .map(|_| readings.next().expect("one reading per image"))
+                .map_err(Clone::clone);
+            if let (Some(dir), Ok((upright, prepared))) = (&args.save_preprocessed, &prepared)
+                && let Err(e) = save_views(dir, path, &mut view_names, upright, prepared, mode)
+            {
+                outcome = Err(format!("cannot save what the model saw: {e}"));
+            }
             if outcome.is_err() {
                 failed += 1;
             }
             if args.json {
-                json_results.push(serde_json::json!(JsonResult {
-                    path: &path,
-                    prediction: outcome.as_ref().ok(),
-                    error: outcome.as_ref().err().map(String::as_str),
-                }));
+                let outcome = outcome.as_ref().map_err(String::as_str);
+                json_results.push(serde_json::json!(JsonResult::new(path, outcome, mode)));
                 continue;
             }
             match outcome {
-                Ok(prediction) => {
+                Ok(reading) => {
                     println!(
                         "{}",
-                        report::prediction_line(&path, &prediction, args.top_k.into())
-                    )
+                        report::reading_line(path, &reading, mode, args.top_k.into())
+                    );
+                    for warning in &reading.warnings {
+                        eprintln!("warning: {}: {warning}", path.display());
+                    }
                 }
                 Err(why) => eprintln!("error: {}: {why}", path.display()),
             }
@@ -124,6 +142,9 @@ fn classify_images(args: &Args, loaded: &Loaded) -> bool {
         println!("{document:#}");
     } else if failed > 0 {
         eprintln!("{failed} of {} inputs failed", inputs.len());
+    }
+    if let (Some(dir), false) = (&args.save_preprocessed, args.json) {
+        eprintln!("what the model saw: {}", dir.display());
     }
     failed == 0
 }

@@ -5,7 +5,7 @@ use mnist_data::images_to_tensor;
 use mnist_model::{CLASSES, Mlp, argmax};
 use serde::Serialize;
 
-use crate::preprocess::Digit;
+use mnist_vision::Digit;
 
 /// Digits per forward pass: large enough to amortise the call, small enough to keep memory
 /// flat for any number of inputs.

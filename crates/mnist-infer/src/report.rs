@@ -7,30 +7,104 @@ use std::path::Path;
 use mnist_model::{CLASSES, Evaluation};
 use serde::Serialize;
 
-use crate::predict::Prediction;
+use mnist_vision::{Mode, Rect};
 
-/// The line printed for one classified image, e.g. `digit.png: 7 (99.1%)`, followed by the
-/// runners-up when `top_k` > 1.
-pub fn prediction_line(path: &Path, prediction: &Prediction, top_k: usize) -> String {
-    let ranked: Vec<String> = prediction
-        .top_k(top_k)
-        .iter()
-        .map(|(digit, p)| format!("{digit} ({:.1}%)", 100.0 * p))
-        .collect();
-    format!("{}: {}", path.display(), ranked.join(", "))
+use crate::predict::Prediction;
+use crate::reading::Reading;
+
+/// The line printed for one image: `digit.png: 7 (99.1%)`, followed by the runners-up
+/// when `top_k` > 1; for a number `meter.jpg: 2026 (2 99.0%, 0 97.1%, 2 99.5%, 6 88.0%)`.
+pub fn reading_line(path: &Path, reading: &Reading, mode: Mode, top_k: usize) -> String {
+    let percent = |p: f32| format!("{:.1}%", 100.0 * p);
+    let answer = match mode {
+        Mode::Digit => {
+            let (_, prediction) = &reading.digits[0];
+            let ranked: Vec<String> = prediction
+                .top_k(top_k)
+                .iter()
+                .map(|(digit, p)| format!("{digit} ({})", percent(*p)))
+                .collect();
+            ranked.join(", ")
+        }
+        Mode::Number => {
+            let each: Vec<String> = reading
+                .digits
+                .iter()
+                .map(|(_, p)| format!("{} {}", p.digit, percent(p.confidence)))
+                .collect();
+            format!("{} ({})", reading.text(), each.join(", "))
+        }
+    };
+    format!("{}: {answer}", path.display())
 }
 
-/// One entry of `--json` output: a prediction or the reason there is none.
+/// One digit of `--json` output: where it was found and the model's answer.
+#[derive(Debug, Serialize)]
+pub struct JsonDigit<'a> {
+    /// Its box in the upright image, in pixels.
+    #[serde(rename = "box")]
+    pub bounds: Rect,
+    /// The prediction, flattened into this object.
+    #[serde(flatten)]
+    pub prediction: &'a Prediction,
+}
+
+/// One entry of `--json` output: an image's reading, or the reason there is none.
 #[derive(Debug, Serialize)]
 pub struct JsonResult<'a> {
     /// The input as given or found.
     pub path: &'a Path,
-    /// The prediction, flattened into this object.
+    /// With --number: the digits read, left to right.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// With --number: each digit, left to right.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digits: Option<Vec<JsonDigit<'a>>>,
+    /// For one digit: its answer and box, flattened into this object.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub prediction: Option<&'a Prediction>,
+    pub digit: Option<JsonDigit<'a>>,
+    /// Why the answer may not mean what it seems, when something looked wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
     /// Why the input failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'a str>,
+}
+
+impl<'a> JsonResult<'a> {
+    /// The entry for `path` read as `mode`, or failed with `error`.
+    pub fn new(path: &'a Path, outcome: Result<&'a Reading, &'a str>, mode: Mode) -> Self {
+        let mut entry = JsonResult {
+            path,
+            number: None,
+            digits: None,
+            digit: None,
+            warning: None,
+            error: None,
+        };
+        let reading = match outcome {
+            Ok(reading) => reading,
+            Err(error) => {
+                entry.error = Some(error);
+                return entry;
+            }
+        };
+        let mut digits = reading.digits.iter().map(|(glyph, prediction)| JsonDigit {
+            bounds: glyph.bounds,
+            prediction,
+        });
+        match mode {
+            Mode::Digit => entry.digit = digits.next(),
+            Mode::Number => {
+                entry.number = Some(reading.text());
+                entry.digits = Some(digits.collect());
+            }
+        }
+        if !reading.warnings.is_empty() {
+            entry.warning = Some(reading.warnings.join("; "));
+        }
+        entry
+    }
 }
 
 /// The confusion matrix as a table: rows are true digits, columns predictions.
@@ -85,52 +159,92 @@ pub struct JsonEvaluation<'a> {
 
 #[cfg(test)]
 mod tests {
+    use mnist_vision::Glyph;
+
     use super::*;
 
-    fn prediction() -> Prediction {
+    fn prediction(digit: usize) -> Prediction {
         let mut probabilities = [0.0; CLASSES];
-        (probabilities[7], probabilities[1]) = (0.9, 0.1);
+        (probabilities[digit], probabilities[1]) = (0.9, 0.1);
         Prediction {
-            digit: 7,
+            digit,
             confidence: 0.9,
             probabilities,
         }
     }
 
+    fn reading(digits: &[usize], warnings: &[&str]) -> Reading {
+        let glyph = |i: u32| Glyph {
+            digit: [0; 784],
+            bounds: Rect {
+                x: 10 + 50 * i,
+                y: 5,
+                width: 30,
+                height: 40,
+            },
+        };
+        Reading {
+            digits: digits
+                .iter()
+                .zip(0..)
+                .map(|(&d, i)| (glyph(i), prediction(d)))
+                .collect(),
+            warnings: warnings.iter().map(|w| w.to_string()).collect(),
+        }
+    }
+
     #[test]
-    fn lines_show_the_top_k() {
+    fn lines_show_the_top_k_or_the_number() {
         let path = Path::new("d/seven.png");
+        let seven = reading(&[7], &[]);
         assert_eq!(
-            prediction_line(path, &prediction(), 1),
+            reading_line(path, &seven, Mode::Digit, 1),
             "d/seven.png: 7 (90.0%)"
         );
         assert_eq!(
-            prediction_line(path, &prediction(), 2),
+            reading_line(path, &seven, Mode::Digit, 2),
             "d/seven.png: 7 (90.0%), 1 (10.0%)"
+        );
+        let number = reading(&[2, 0, 2, 6], &[]);
+        assert_eq!(
+            reading_line(Path::new("n.jpg"), &number, Mode::Number, 1),
+            "n.jpg: 2026 (2 90.0%, 0 90.0%, 2 90.0%, 6 90.0%)"
         );
     }
 
     #[test]
-    fn json_results_carry_probabilities_or_an_error() {
-        let p = prediction();
-        let ok = JsonResult {
-            path: Path::new("a.png"),
-            prediction: Some(&p),
-            error: None,
-        };
-        let json = serde_json::to_value(&ok).expect("json");
+    fn json_results_carry_probabilities_boxes_warnings_or_an_error() {
+        let seven = reading(&[7], &["ink covers 60% of the image"]);
+        let json =
+            serde_json::to_value(JsonResult::new(Path::new("a.png"), Ok(&seven), Mode::Digit))
+                .expect("json");
         assert_eq!(json["digit"], 7);
+        assert_eq!(json["box"]["width"], 30);
         assert_eq!(
             json["probabilities"].as_array().map(Vec::len),
             Some(CLASSES)
         );
-        assert!(json.get("error").is_none());
-        let failed = JsonResult {
-            path: Path::new("b.txt"),
-            prediction: None,
-            error: Some("not an image"),
-        };
-        let json = serde_json::to_value(&failed).expect("json");
+        assert_eq!(json["warning"], "ink covers 60% of the image");
+        assert!(json.get("error").is_none() && json.get("number").is_none());
+
+        let number = reading(&[4, 2], &[]);
+        let json = serde_json::to_value(JsonResult::new(
+            Path::new("n.png"),
+            Ok(&number),
+            Mode::Number,
+        ))
+        .expect("json");
+        assert_eq!(json["number"], "42");
+        assert_eq!(json["digits"][1]["digit"], 2);
+        assert_eq!(json["digits"][1]["box"]["x"], 60);
+        assert!(json.get("warning").is_none() && json.get("digit").is_none());
+
+        let json = serde_json::to_value(JsonResult::new(
+            Path::new("b.txt"),
+            Err("not an image"),
+            Mode::Digit,
+        ))
+        .expect("json");
         assert_eq!(json["error"], "not an image");
         assert!(json.get("digit").is_none());
     }

@@ -94,7 +94,7 @@ fn top_k_and_json_show_the_probabilities() {
     let out = infer(&["--model", model_arg(), "--json", path, "missing.png"]);
     assert_eq!(out.status.code(), Some(1), "one input is missing");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
-    assert_eq!(json["architecture"], "784-128-10");
+    assert_eq!(json["architecture"], "784-256-128-10");
     assert_eq!(json["failed"], 1);
     let results = json["results"].as_array().expect("results");
     assert_eq!(results[0]["path"], path);
@@ -170,13 +170,15 @@ fn bad_inputs_are_named_and_the_good_ones_still_classified() {
     bmp.extend([1u8, 0, 24, 0]); // planes, bits per pixel
     bmp.extend([0u8; 24]); // compression, sizes, resolution, palette
     std::fs::write(&huge, &bmp).expect("write");
-    // TIFF is recognised but not decoded by this build.
+    // TIFF and an iPhone's HEIC are recognised but not decoded by this build.
     let tiff = dir.path().join("scan.tif");
     std::fs::write(&tiff, b"II*\x00\x08\x00\x00\x00\x00\x00").expect("write");
+    let heic = dir.path().join("IMG_0042.HEIC");
+    std::fs::write(&heic, b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0").expect("write");
     let no_images = tempfile::tempdir().expect("tempdir");
 
     let paths = [
-        &good, &text_file, &truncated, &empty, &blank, &missing, &huge, &tiff,
+        &good, &text_file, &truncated, &empty, &blank, &missing, &huge, &tiff, &heic,
     ];
     let mut args: Vec<&str> = vec!["--model", model_arg()];
     args.extend(paths.iter().map(|p| p.to_str().expect("utf-8")));
@@ -192,11 +194,173 @@ fn bad_inputs_are_named_and_the_good_ones_still_classified() {
             &format!("{}: No such file", missing.display()),
             &format!("{}: no image files", no_images.path().display()),
             &format!("{}: image too large", huge.display()),
-            &format!("{}: unsupported image format", tiff.display()),
-            "8 of 9 inputs failed",
+            &format!("{}: this is a TIFF image", tiff.display()),
+            &format!("{}: this is a HEIC (HEIF) image", heic.display()),
+            "export or save it as JPEG",
+            "9 of 10 inputs failed",
         ],
     );
     assert!(text(&out.stdout).starts_with(&format!("{}: ", good.display())));
+}
+
+/// MNIST test digits `indices` side by side, black on white, 100 pixels tall each.
+fn number_image(indices: &[usize]) -> DynamicImage {
+    let mut sheet =
+        image::GrayImage::from_pixel(110 * indices.len() as u32 + 40, 160, image::Luma([250]));
+    for (i, &index) in indices.iter().enumerate() {
+        let digit = inverted(upscaled(&test_digit(index), 140));
+        image::imageops::overlay(&mut sheet, &digit, 20 + 110 * i as i64 - 20, 10);
+    }
+    DynamicImage::ImageLuma8(sheet)
+}
+
+#[test]
+fn numbers_are_read_left_to_right_and_the_views_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let indices = [3, 2, 1, 18];
+    let path = dir.path().join("meter.png");
+    std::fs::write(&path, encoded(number_image(&indices), ImageFormat::Png)).expect("write");
+    let device = Device::default();
+    let (model, _) = load_model(trained_model_dir(), &device).expect("model");
+    let originals: Vec<mnist_infer::Digit> = indices
+        .iter()
+        .map(|&i| test_digit(i).as_raw().as_slice().try_into().expect("784"))
+        .collect();
+    let expected: String = mnist_infer::predict(&model, &originals, &device)
+        .iter()
+        .map(|p| p.digit.to_string())
+        .collect();
+
+    let views = dir.path().join("seen");
+    let path_arg = path.to_str().expect("utf-8");
+    let views_arg = views.to_str().expect("utf-8");
+    let out = infer(&[
+        "--model",
+        model_arg(),
+        "--number",
+        "--save-preprocessed",
+        views_arg,
+        path_arg,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!("{path_arg}: {expected} (")),
+        "expected {expected}: {stdout}"
+    );
+    let mut saved: Vec<String> = std::fs::read_dir(&views)
+        .expect("views written")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    saved.sort();
+    assert_eq!(
+        saved,
+        [
+            "meter-boxes.png",
+            "meter-digit-1.png",
+            "meter-digit-2.png",
+            "meter-digit-3.png",
+            "meter-digit-4.png"
+        ]
+    );
+    let digit = image::open(views.join("meter-digit-1.png")).expect("png");
+    assert_eq!((digit.width(), digit.height()), (224, 224));
+
+    let out = infer(&["--model", model_arg(), "--number", "--json", path_arg]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let result = &json["results"][0];
+    assert_eq!(result["number"], expected.as_str());
+    let digits = result["digits"].as_array().expect("digits");
+    assert_eq!(digits.len(), 4);
+    let xs: Vec<u64> = digits
+        .iter()
+        .map(|d| d["box"]["x"].as_u64().expect("x"))
+        .collect();
+    assert!(xs.windows(2).all(|w| w[0] < w[1]), "left to right: {xs:?}");
+    assert_eq!(
+        digits[0]["probabilities"].as_array().map(Vec::len),
+        Some(10)
+    );
+
+    // The same image read as one digit: a warning that suggests --number.
+    let out = infer(&["--model", model_arg(), path_arg]);
+    assert!(out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("4 digits side by side") && stderr.contains("--number"),
+        "{stderr}"
+    );
+    let out = infer(&["--model", model_arg(), "--json", path_arg]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        json["results"][0]["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("--number")),
+        "{json}"
+    );
+}
+
+#[test]
+fn phone_orientation_is_applied_to_jpeg_photos() {
+    use image::ImageEncoder;
+    // EXIF orientation 1–8, with the pixels stored as a camera would for each.
+    let exif = |value: u16| -> Vec<u8> {
+        let mut exif = b"MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+        exif.extend(value.to_be_bytes());
+        exif.extend([0, 0, 0, 0, 0, 0]);
+        exif
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args: Vec<String> = vec!["--model".into(), model_arg().into()];
+    for index in [0usize, 1, 2] {
+        let upright = DynamicImage::ImageLuma8(inverted(upscaled(&test_digit(index), 160)));
+        for value in 1..=8u16 {
+            let stored = match value {
+                1 => upright.clone(),
+                2 => upright.fliph(),
+                3 => upright.rotate180(),
+                4 => upright.flipv(),
+                5 => upright.rotate90().fliph(),
+                6 => upright.rotate270(),
+                7 => upright.rotate270().fliph(),
+                _ => upright.rotate90(),
+            };
+            let path = dir.path().join(format!("{index}-{value}.jpg"));
+            let mut bytes = Vec::new();
+            let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90);
+            encoder.set_exif_metadata(exif(value)).expect("exif");
+            let gray = stored.to_luma8();
+            encoder
+                .write_image(
+                    gray.as_raw(),
+                    gray.width(),
+                    gray.height(),
+                    image::ExtendedColorType::L8,
+                )
+                .expect("encodes");
+            std::fs::write(&path, bytes).expect("write");
+            args.push(path.to_string_lossy().into_owned());
+        }
+    }
+    let out = infer(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let answers: Vec<&str> = stdout
+        .lines()
+        .map(|l| {
+            l.split(": ")
+                .nth(1)
+                .and_then(|a| a.split(' ').next())
+                .expect("answer")
+        })
+        .collect();
+    assert_eq!(answers.len(), 24, "{stdout}");
+    for chunk in answers.chunks(8) {
+        assert!(
+            chunk.iter().all(|a| *a == chunk[0]),
+            "every orientation reads alike: {stdout}"
+        );
+    }
 }
 
 #[test]
@@ -209,15 +373,15 @@ fn bad_models_are_refused_with_the_path_and_the_reason() {
     let out = infer(&["--model", missing.to_str().expect("utf-8"), image]);
     assert_failure_naming(&out, &[&format!("{}: no model there", missing.display())]);
 
-    // Weights of 784-128-10 described as 784-256-128-10.
+    // Weights of 784-256-128-10 described as 784-128-10.
     let other = dir.path().join("other-architecture");
     copy_run(trained_model_dir(), &other);
     let description = std::fs::read_to_string(other.join("model.json")).expect("model.json");
     let mut description: serde_json::Value = serde_json::from_str(&description).expect("json");
-    description["architecture"]["hidden"] = serde_json::json!([256, 128]);
+    description["architecture"]["hidden"] = serde_json::json!([128]);
     std::fs::write(other.join("model.json"), description.to_string()).expect("write");
     let out = infer(&["--model", other.to_str().expect("utf-8"), image]);
-    assert_failure_naming(&out, &["do not match the architecture 784-256-128-10"]);
+    assert_failure_naming(&out, &["do not match the architecture 784-128-10"]);
 
     let corrupt = dir.path().join("corrupt");
     copy_run(trained_model_dir(), &corrupt);

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod photo;
+
 use std::io::Cursor;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -12,7 +14,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use image::imageops::{self, FilterType};
 use image::{DynamicImage, GrayImage, ImageFormat, Rgb, RgbImage};
-use mnist_data::{FetchOptions, Mnist, MnistDataset};
+use mnist_data::{Augmentation, FetchOptions, Mnist, MnistDataset, MnistLoader};
 use mnist_model::{MlpConfig, save_model};
 use tempfile::TempDir;
 
@@ -25,36 +27,49 @@ pub fn mnist() -> &'static Mnist {
     })
 }
 
-/// A run directory holding a 784-128-10 model trained for one epoch on all of MNIST's
-/// training images (≈ 95 % test accuracy): good enough for its answers to mean something.
+/// A run directory holding a 784-256-128-10 model (the default architecture) trained on all of MNIST's training images
+/// with the project's augmentation (random rotation, scale, shift and elastic distortion,
+/// as in `configs/mlp-256-128-best.toml`, the kind of model the README recommends for real
+/// photos), ≈ 98 % test accuracy. Its answers are steady under the sub-pixel differences
+/// any resampling brings, so agreement measures the preprocessing, not the model's coin
+/// flips on digits it barely knows.
 pub fn trained_model_dir() -> &'static Path {
     static DIR: OnceLock<TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
         let device = Device::default().autodiff();
         device.seed(11);
-        let config = MlpConfig::mlp_128();
+        let config = MlpConfig::mlp_256_128();
         let mut model = config.init(&device);
         let mut optimizer = AdamConfig::new().init();
         let loss = CrossEntropyLossConfig::new().init(&device);
         let train = MnistDataset::new(Arc::clone(&mnist().train));
-        for (images, labels) in train.tensor_batches(128, &device) {
-            let targets = Tensor::<1, Int>::from_data(
-                TensorData::new(
-                    labels.iter().map(|&l| i64::from(l)).collect(),
-                    [labels.len()],
-                ),
-                &device,
-            );
-            let grads = loss.forward(model.forward(images), targets).backward();
-            let grads = GradientsParams::from_grads(grads, &model);
-            model = optimizer.step(1e-3, model, grads);
+        let augmentation = Augmentation {
+            rotation_deg: 10.0,
+            scale: 0.1,
+            shift_px: 2.0,
+            elastic_px: 1.0,
+        };
+        let loader =
+            MnistLoader::new(train, 128, 11, device.clone()).with_augmentation(augmentation);
+        for epoch in 1..=EPOCHS {
+            for batch in loader.epoch(epoch) {
+                let batch = batch.expect("a training batch");
+                let grads = loss
+                    .forward(model.forward(batch.images), batch.targets)
+                    .backward();
+                let grads = GradientsParams::from_grads(grads, &model);
+                model = optimizer.step(2e-3, model, grads);
+            }
         }
         save_model(&model.valid(), &config, dir.path()).expect("model saved");
         dir
     })
     .path()
 }
+
+/// Epochs of the shared test model.
+const EPOCHS: usize = 6;
 
 /// MNIST test image `index` as a 28×28 gray image (white ink on black).
 pub fn test_digit(index: usize) -> GrayImage {

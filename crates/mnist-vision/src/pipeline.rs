@@ -125,8 +125,11 @@ fn one_digit(marks: &Marks, warnings: &mut Vec<String>) -> Group {
         .iter()
         .filter(|g| g.bounds.height as f32 >= DIGIT_HEIGHT * tallest)
         .count();
+    // Everything drawn, except marks far smaller than the digit that stand apart from it
+    // (a dot of dust the speck filter kept because it sat among other marks).
     let everything = groups
         .iter()
+        .filter(|g| g.bounds.height as f32 >= segment::SHORTEST_DIGIT * tallest)
         .cloned()
         .reduce(|a, b| {
             let bounds = a.bounds.union(b.bounds);
@@ -329,8 +332,14 @@ mod tests {
             let decoded = preprocess_bytes(&encode(image.clone(), format)).expect("decodes");
             assert_eq!(decoded, reference, "{format:?}");
         }
+        // JPEG is lossy: its digit's box may move by a pixel.
         let jpeg = preprocess_bytes(&encode(image.clone(), ImageFormat::Jpeg)).expect("jpeg");
-        assert_eq!(ink_box(&jpeg), ink_box(&reference));
+        let (a, b) = (ink_box(&jpeg), ink_box(&reference));
+        let near = |p: u32, q: u32| p.abs_diff(q) <= 1;
+        assert!(
+            near(a.0, b.0) && near(a.1, b.1) && near(a.2, b.2) && near(a.3, b.3),
+            "{a:?} {b:?}"
+        );
 
         let err = preprocess_bytes(b"hello, I am a text file").expect_err("text");
         assert!(matches!(err, PreprocessError::NotAnImage), "{err}");

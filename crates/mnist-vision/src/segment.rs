@@ -18,7 +18,7 @@ const WIDEST_DIGIT: f32 = 1.6;
 /// The typical width of a digit for its height, to count touching digits.
 const TYPICAL_WIDTH: f32 = 0.85;
 /// A group shorter than this share of the tallest is not a digit of the number.
-const SHORTEST_DIGIT: f32 = 0.4;
+pub(crate) const SHORTEST_DIGIT: f32 = 0.4;
 /// What cutting one typical digit width away from the expected boundary costs, against
 /// the column with the most ink.
 const CUT_DISTANCE_COST: f32 = 2.0;

@@ -143,21 +143,24 @@ fn ink_is_dark(gray: &GrayImage) -> bool {
     for p in gray.pixels() {
         histogram[usize::from(p[0])] += 1;
     }
-    let total = gray.width() as f32 * gray.height() as f32;
-    let level_at = |share: f32| {
-        let target = (share * total).ceil().max(1.0) as u32;
-        let mut seen = 0;
-        histogram
-            .iter()
-            .position(|&n| {
-                seen += n;
-                seen >= target
-            })
-            .unwrap_or(255) as f32
-    };
+    let total = gray.width() * gray.height();
+    let level_at = |share: f32| f32::from(histogram_quantile(&histogram, total, share));
     let (darkest, lightest) = (level_at(INK_TAIL), level_at(1.0 - INK_TAIL));
     let paper = f32::from(border_median(gray));
     paper - darkest >= lightest - paper
+}
+
+/// The level below which the share `q` of the `count` pixels counted in `histogram` lie.
+fn histogram_quantile(histogram: &[u32; 256], count: u32, q: f32) -> u8 {
+    let target = (q * count as f32).ceil().max(1.0) as u32;
+    let mut seen = 0;
+    histogram
+        .iter()
+        .position(|&n| {
+            seen += n;
+            seen >= target
+        })
+        .map_or(u8::MAX, |level| level as u8)
 }
 
 fn border_median(gray: &GrayImage) -> u8 {
@@ -243,16 +246,8 @@ fn background(gray: &GrayImage, quantile: f32, excluded: Option<&GrayImage>) -> 
             if count == 0 || (excluded.is_some() && (count as f32) < least) {
                 continue;
             }
-            let target = (quantile * count as f32).ceil().max(1.0) as u32;
-            let mut seen = 0;
-            let level = histogram
-                .iter()
-                .position(|&n| {
-                    seen += n;
-                    seen >= target
-                })
-                .unwrap_or(255);
-            grid[(row * cols + col) as usize] = Some(level as f32);
+            let level = histogram_quantile(&histogram, count, quantile);
+            grid[(row * cols + col) as usize] = Some(f32::from(level));
         }
     }
     if grid.iter().filter(|t| t.is_none()).count() * 2 > grid.len() {

@@ -205,7 +205,7 @@ pub fn digit_image(digit: &Digit) -> GrayImage {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A 7-like glyph: a bar across the top and a diagonal stroke, `thickness` px thick,

@@ -210,17 +210,7 @@ mod tests {
 
     /// A 7-like glyph, white on black, 3 % of the canvas thick.
     fn seven(size: u32) -> GrayImage {
-        let glyph = size / 2;
-        let (x0, y0) = (size / 8, size / 3);
-        let thickness = (size / 30).max(2);
-        GrayImage::from_fn(size, size, |x, y| {
-            let (gx, gy) = (x as i64 - x0 as i64, y as i64 - y0 as i64);
-            let g = glyph as i64;
-            let t = thickness as i64;
-            let bar = (0..t).contains(&gy) && (0..g / 2).contains(&gx);
-            let diagonal = (0..g).contains(&gy) && (gx - (g / 2 - gy / 2)).abs() < t && gx >= 0;
-            Luma([if bar || diagonal { 255 } else { 0 }])
-        })
+        crate::mnist_box::tests::seven(size, (size / 30).max(2))
     }
 
     fn encode(image: DynamicImage, format: ImageFormat) -> Vec<u8> {

@@ -223,7 +223,7 @@ pub(crate) mod tests {
         })
     }
 
-    fn bounding_box(digit: &Digit) -> (usize, usize, usize, usize) {
+    pub(crate) fn bounding_box(digit: &Digit) -> (usize, usize, usize, usize) {
         let on: Vec<(usize, usize)> = (0..IMAGE_PIXELS)
             .filter(|&i| digit[i] > 0)
             .map(|i| (i % IMAGE_SIDE, i / IMAGE_SIDE))

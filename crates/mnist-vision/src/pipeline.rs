@@ -224,21 +224,8 @@ mod tests {
         bytes.into_inner()
     }
 
-    fn ink_box(digit: &Digit) -> (u32, u32, u32, u32) {
-        let image = digit_image(digit);
-        let on: Vec<(u32, u32)> = image
-            .enumerate_pixels()
-            .filter(|(_, _, p)| p[0] > 0)
-            .map(|(x, y, _)| (x, y))
-            .collect();
-        let xs = on.iter().map(|p| p.0);
-        let ys = on.iter().map(|p| p.1);
-        (
-            xs.clone().min().unwrap_or(0),
-            ys.clone().min().unwrap_or(0),
-            xs.max().unwrap_or(0),
-            ys.max().unwrap_or(0),
-        )
+    fn ink_box(digit: &Digit) -> (usize, usize, usize, usize) {
+        crate::mnist_box::tests::bounding_box(digit)
     }
 
     #[test]
@@ -325,7 +312,7 @@ mod tests {
         // JPEG is lossy: its digit's box may move by a pixel.
         let jpeg = preprocess_bytes(&encode(image.clone(), ImageFormat::Jpeg)).expect("jpeg");
         let (a, b) = (ink_box(&jpeg), ink_box(&reference));
-        let near = |p: u32, q: u32| p.abs_diff(q) <= 1;
+        let near = |p: usize, q: usize| p.abs_diff(q) <= 1;
         assert!(
             near(a.0, b.0) && near(a.1, b.1) && near(a.2, b.2) && near(a.3, b.3),
             "{a:?} {b:?}"

@@ -157,23 +157,27 @@ mod tests {
         }
     }
 
+    /// Encodes `stored` with `encoder`, tagged with EXIF orientation `value`.
+    fn write_tagged(mut encoder: impl ImageEncoder, stored: &GrayImage, value: u16) {
+        encoder
+            .set_exif_metadata(exif_orientation(value))
+            .expect("the encoder takes exif");
+        encoder
+            .write_image(
+                stored.as_raw(),
+                stored.width(),
+                stored.height(),
+                image::ExtendedColorType::L8,
+            )
+            .expect("encodes");
+    }
+
     #[test]
     fn every_exif_orientation_is_undone_for_png() {
         for value in 1..=8u16 {
             let stored = stored_as(value);
             let mut bytes = Vec::new();
-            let mut encoder = PngEncoder::new(&mut bytes);
-            encoder
-                .set_exif_metadata(exif_orientation(value))
-                .expect("png takes exif");
-            encoder
-                .write_image(
-                    stored.as_raw(),
-                    stored.width(),
-                    stored.height(),
-                    image::ExtendedColorType::L8,
-                )
-                .expect("encodes");
+            write_tagged(PngEncoder::new(&mut bytes), &stored, value);
             let decoded = decode_bytes(&bytes).expect("decodes").to_luma8();
             assert_eq!(decoded, card(), "orientation {value}");
         }
@@ -184,18 +188,7 @@ mod tests {
         // JPEG is lossy: compare the shape, which is what orientation changes.
         let stored = stored_as(6);
         let mut bytes = Vec::new();
-        let mut encoder = JpegEncoder::new_with_quality(&mut bytes, 95);
-        encoder
-            .set_exif_metadata(exif_orientation(6))
-            .expect("jpeg takes exif");
-        encoder
-            .write_image(
-                stored.as_raw(),
-                stored.width(),
-                stored.height(),
-                image::ExtendedColorType::L8,
-            )
-            .expect("encodes");
+        write_tagged(JpegEncoder::new_with_quality(&mut bytes, 95), &stored, 6);
         assert_eq!((stored.width(), stored.height()), (4, 6));
         let decoded = decode_bytes(&bytes).expect("decodes");
         assert_eq!((decoded.width(), decoded.height()), (6, 4));

@@ -14,8 +14,10 @@ use crate::files::{IMAGE_PIXELS, IMAGE_SIDE};
 /// between grid points is bilinear, hence smooth.
 const ELASTIC_GRID: usize = 4;
 
-/// The ranges random distortions are drawn from; all zero leaves images unchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+/// The ranges random distortions are drawn from; all zero leaves images unchanged. It is also
+/// the `[augment]` table of `train`'s config, hence serde.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Augmentation {
     /// Maximum rotation either way, in degrees.
     pub rotation_deg: f32,
@@ -39,6 +41,23 @@ struct Distortion {
 }
 
 impl Augmentation {
+    /// Checks each range; the message names the field as `augment.<field>`.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, value, max) in [
+            ("rotation_deg", self.rotation_deg, 180.0),
+            ("scale", self.scale, 0.5),
+            ("shift_px", self.shift_px, 14.0),
+            ("elastic_px", self.elastic_px, 14.0),
+        ] {
+            if !(value.is_finite() && (0.0..=max).contains(&value)) {
+                return Err(format!(
+                    "augment.{name} is {value}: it must be between 0 and {max}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether any distortion is enabled.
     pub fn is_active(&self) -> bool {
         self.rotation_deg > 0.0 || self.scale > 0.0 || self.shift_px > 0.0 || self.elastic_px > 0.0

@@ -1,6 +1,6 @@
 //! The on-disk cache of verified, uncompressed MNIST files.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::files::MnistFile;
@@ -48,18 +48,12 @@ impl Cache {
         }
     }
 
-    /// Writes verified bytes atomically: a temporary file in the cache directory, flushed to
-    /// disk, then renamed over the final name, so no reader ever sees a partial file.
+    /// Writes verified bytes atomically (`mnist_atomic`), so no reader ever sees a partial
+    /// file.
     pub fn store(&self, file: MnistFile, bytes: &[u8]) -> io::Result<PathBuf> {
         std::fs::create_dir_all(&self.dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", file.file_name()))
-            .suffix(".partial")
-            .tempfile_in(&self.dir)?;
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_all()?;
         let path = self.path(file);
-        tmp.persist(&path).map_err(|e| e.error)?;
+        mnist_atomic::write(&path, bytes).map_err(|e| e.io)?;
         Ok(path)
     }
 

@@ -80,17 +80,15 @@ impl MnistLoader {
         let len = self.dataset.len();
         let mut order: Vec<u32> = (0..len as u32).collect();
         order.shuffle(&mut StdRng::seed_from_u64(mix(self.seed, epoch as u64)));
-        let (sender, batches) = std::sync::mpsc::sync_channel(PREFETCH);
         let producer = Producer {
             dataset: self.dataset.clone(),
             batch_size: self.batch_size,
             augmentation: self.augmentation,
             stream: mix(self.seed, epoch as u64),
         };
-        std::thread::spawn(move || {
+        let batches = Prefetch::spawn(move |send| {
             for (index, indices) in order.chunks(producer.batch_size).enumerate() {
-                // The receiver is gone when the epoch was abandoned: stop quietly.
-                if sender.send(producer.batch(index, indices)).is_err() {
+                if !send(producer.batch(index, indices)) {
                     break;
                 }
             }
@@ -101,6 +99,46 @@ impl MnistLoader {
             done: 0,
             total: len,
         }
+    }
+}
+
+/// Items made ahead on a thread of their own. Unlike a bare channel, the end of the items
+/// is told apart from the producer dying: a panic there comes back as an error instead of
+/// looking like a short epoch.
+struct Prefetch<T> {
+    items: Receiver<T>,
+    producer: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The producer thread of a [`Prefetch`] panicked.
+#[derive(Debug, thiserror::Error)]
+#[error("the batch producer thread panicked: {0}")]
+pub struct ProducerPanicked(String);
+
+impl<T: Send + 'static> Prefetch<T> {
+    /// Runs `produce` on a new thread; it hands each item to the function it is given, which
+    /// returns false once the consumer is gone (an abandoned epoch): then it should stop.
+    fn spawn(produce: impl FnOnce(&dyn Fn(T) -> bool) + Send + 'static) -> Self {
+        let (sender, items) = std::sync::mpsc::sync_channel(PREFETCH);
+        let producer = std::thread::spawn(move || produce(&|item| sender.send(item).is_ok()));
+        Self {
+            items,
+            producer: Some(producer),
+        }
+    }
+
+    /// The next item; `None` once the producer finished, an error if it panicked.
+    fn next(&mut self) -> Option<Result<T, ProducerPanicked>> {
+        if let Ok(item) = self.items.recv() {
+            return Some(Ok(item));
+        }
+        let payload = self.producer.take()?.join().err()?;
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Some(Err(ProducerPanicked(message)))
     }
 }
 
@@ -144,7 +182,7 @@ impl Producer {
 /// One epoch's batches, in shuffled order.
 pub struct EpochBatches<'a> {
     loader: &'a MnistLoader,
-    batches: Receiver<(Vec<u8>, Vec<i64>)>,
+    batches: Prefetch<(Vec<u8>, Vec<i64>)>,
     done: usize,
     total: usize,
 }
@@ -153,7 +191,10 @@ impl Iterator for EpochBatches<'_> {
     type Item = Result<MnistBatch, DatasetError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (pixels, labels) = self.batches.recv().ok()?;
+        let (pixels, labels) = match self.batches.next()? {
+            Ok(batch) => batch,
+            Err(panicked) => return Some(Err(DatasetError::new(panicked))),
+        };
         let count = labels.len();
         self.done += count;
         let device = &self.loader.device;
@@ -210,6 +251,31 @@ mod tests {
 
     use super::*;
     use crate::mnist::MnistImages;
+
+    #[test]
+    fn a_panicking_producer_is_an_error_not_a_short_epoch() {
+        let mut items = Prefetch::spawn(|send| {
+            send(1);
+            send(2);
+            panic!("disk on fire");
+        });
+        assert_eq!(items.next().map(|r| r.ok()), Some(Some(1)));
+        assert_eq!(items.next().map(|r| r.ok()), Some(Some(2)));
+        let err = items.next().expect("an item").expect_err("the panic");
+        assert_eq!(
+            err.to_string(),
+            "the batch producer thread panicked: disk on fire"
+        );
+        assert!(items.next().is_none(), "reported once, then the end");
+        let mut finished = Prefetch::spawn(|send| {
+            send(1);
+        });
+        assert!(matches!(finished.next(), Some(Ok(1))));
+        assert!(
+            finished.next().is_none(),
+            "a producer that returns is a clean end"
+        );
+    }
 
     /// `n` images whose every pixel holds the image's index, labelled `index % 10`.
     fn dataset(n: usize) -> MnistDataset {

@@ -22,8 +22,6 @@ use crate::cli::Args;
 /// Inputs preprocessed (in parallel) and classified together, so memory stays flat for
 /// any number of inputs.
 const CHUNK: usize = mnist_infer::predict::BATCH;
-/// Test images per forward pass.
-const EVAL_BATCH: usize = 1000;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -155,7 +153,7 @@ fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
     let test = MnistDataset::new(mnist.test);
     let mut evaluation = Evaluation::default();
     let mut logits_csv = String::new();
-    for (images, labels) in test.tensor_batches(EVAL_BATCH, &loaded.device) {
+    for (images, labels) in test.tensor_batches(mnist_model::EVAL_BATCH, &loaded.device) {
         let logits = loaded.model.forward(images);
         if args.logits.is_some() {
             report::append_csv_rows(&mut logits_csv, &logits.clone().into_data());
@@ -163,7 +161,7 @@ fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
         evaluation.add(logits, &labels);
     }
     if let Some(path) = &args.logits {
-        mnist_model::write_atomic(path, logits_csv.as_bytes())
+        mnist_atomic::write(path, logits_csv.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if args.json {

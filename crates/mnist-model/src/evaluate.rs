@@ -6,6 +6,10 @@ use serde::Serialize;
 
 use crate::mlp::{CLASSES, Mlp};
 
+/// Images per forward pass when scoring a whole split (validation, `train`'s test report,
+/// `infer --test`): no gradients are kept, so large batches cost little memory.
+pub const EVAL_BATCH: usize = 1000;
+
 /// Accumulated results over any number of batches.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {

@@ -14,11 +14,8 @@ use burn::store::{
     PytorchStore, SafetensorsStore,
 };
 
+use crate::error::ModelFileError;
 use crate::mlp::{CLASSES, INPUTS, Mlp, MlpConfig};
-use crate::weights::{ModelFileError, write_atomic};
-
-/// File name of the exported weights inside a run directory.
-pub const SAFETENSORS_FILE: &str = "model.safetensors";
 
 /// The kinds of PyTorch weight files this crate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +57,7 @@ pub fn export_safetensors(
         .save_into(&mut store)
         .map_err(|e| write_err(e.to_string()))?;
     let bytes = store.get_bytes().map_err(|e| write_err(e.to_string()))?;
-    write_atomic(path, &canonical_header(bytes)).map_err(|e| write_err(e.to_string()))
+    mnist_atomic::write(path, &canonical_header(bytes)).map_err(|e| write_err(e.io.to_string()))
 }
 
 /// Sorts the keys of a safetensors header. burn-store keeps the metadata in a `HashMap`, so
@@ -258,6 +255,7 @@ fn names_list(shapes: &[(String, Vec<usize>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::SAFETENSORS_FILE;
 
     #[test]
     fn the_same_weights_give_the_same_file() {

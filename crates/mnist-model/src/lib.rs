@@ -5,16 +5,20 @@
 //! This crate knows nothing of data loading, training loops or image files.
 
 pub mod backend;
+pub mod error;
 pub mod evaluate;
 pub mod exchange;
+pub mod layout;
 pub mod mlp;
 pub mod weights;
 
 pub use backend::{Backend, BackendError};
-pub use evaluate::{Evaluation, argmax};
-pub use exchange::{ForeignFormat, SAFETENSORS_FILE, export_safetensors, import_weights};
+pub use error::ModelFileError;
+pub use evaluate::{EVAL_BATCH, Evaluation, argmax};
+pub use exchange::{ForeignFormat, export_safetensors, import_weights};
+pub use layout::{ARCHITECTURE_FILE, MODEL_FILE, SAFETENSORS_FILE};
 pub use mlp::{CLASSES, INPUTS, Mlp, MlpConfig, MlpConfigError};
 pub use weights::{
-    ARCHITECTURE_FILE, MODEL_FILE, ModelDescription, ModelFileError, load_model, load_weights,
-    read_architecture, save_model, save_weights, write_atomic,
+    FORMAT_VERSION, ModelDescription, load_model, load_model_as, load_weights, read_architecture,
+    save_model, save_weights,
 };

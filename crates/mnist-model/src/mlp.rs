@@ -127,6 +127,11 @@ impl Mlp {
         self.output.forward(x)
     }
 
+    /// The dropout probability after each hidden activation (active only while training).
+    pub fn dropout(&self) -> f64 {
+        self.dropout.prob
+    }
+
     /// Softmax probabilities for a batch of flattened images.
     pub fn probabilities(&self, images: Tensor<2>) -> Tensor<2> {
         burn::tensor::activation::softmax(self.forward(images), 1)

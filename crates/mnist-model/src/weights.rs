@@ -4,19 +4,18 @@
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
-use burn::store::{BurnpackStore, ModuleSnapshot};
+use burn::store::{BurnpackStore, ModuleSnapshot, ModuleStore};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
-use crate::exchange::{ForeignFormat, SAFETENSORS_FILE, export_safetensors, import_weights};
+use crate::error::ModelFileError;
+use crate::exchange::{ForeignFormat, export_safetensors, import_weights};
+use crate::layout::{ARCHITECTURE_FILE, MODEL_FILE, SAFETENSORS_FILE};
 use crate::mlp::{Mlp, MlpConfig};
 
-/// File name of the final weights inside a run directory.
-pub const MODEL_FILE: &str = "model.bpk";
-/// File name of the architecture description inside a run directory.
-pub const ARCHITECTURE_FILE: &str = "model.json";
 /// Format tag written into `model.json`.
 const FORMAT: &str = "mnist-burn-mlp";
+/// The `model.json` version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
 
 /// What `model.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,59 +23,12 @@ const FORMAT: &str = "mnist-burn-mlp";
 pub struct ModelDescription {
     /// Always `mnist-burn-mlp`.
     pub format: String,
-    /// Format version, 1.
+    /// Format version ([`FORMAT_VERSION`]); a newer file is refused rather than misread.
     pub version: u32,
-    /// The architecture.
+    /// The architecture the weights belong to.
     pub architecture: MlpConfig,
     /// How inputs must be prepared: pixel / 255, flattened row-major 28×28.
     pub input: String,
-}
-
-/// Failure to save or load a model.
-#[derive(Debug, Error)]
-pub enum ModelFileError {
-    /// Neither a run directory with a model nor a model file.
-    #[error(
-        "{path}: no model there (expected a run directory containing {MODEL_FILE}, a .bpk file, or PyTorch weights: .safetensors, .pt, .pth)"
-    )]
-    Missing {
-        /// The path given.
-        path: PathBuf,
-    },
-    /// `model.json` is missing or unreadable.
-    #[error("{path}: cannot read the model architecture: {reason}")]
-    Architecture {
-        /// The architecture file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-    /// The weights file is not a readable Burnpack file.
-    #[error("{path}: not a readable model file: {reason}")]
-    Corrupt {
-        /// The weights file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-    /// The weights do not fit the architecture.
-    #[error("{path}: weights do not match the architecture {architecture}: {details}")]
-    Mismatch {
-        /// The weights file.
-        path: PathBuf,
-        /// The architecture name, e.g. 784-256-128-10.
-        architecture: String,
-        /// Missing, unexpected or mis-shaped tensors.
-        details: String,
-    },
-    /// Writing failed.
-    #[error("cannot write the model to {path}: {reason}")]
-    Write {
-        /// The destination.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
 }
 
 /// Writes `model.bpk`, `model.json` and the PyTorch-convention `model.safetensors` into
@@ -84,7 +36,7 @@ pub enum ModelFileError {
 pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf, ModelFileError> {
     let description = ModelDescription {
         format: FORMAT.into(),
-        version: 1,
+        version: FORMAT_VERSION,
         architecture: config.clone(),
         input: "pixel / 255, row-major 28x28 flattened to 784".into(),
     };
@@ -97,7 +49,7 @@ pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf
     let weights = dir.join(MODEL_FILE);
     save_weights(model, &weights, &json).map_err(|reason| write_err(&weights, reason))?;
     let arch = dir.join(ARCHITECTURE_FILE);
-    write_atomic(&arch, json.as_bytes()).map_err(|e| write_err(&arch, e.to_string()))?;
+    mnist_atomic::write(&arch, json.as_bytes()).map_err(|e| write_err(&arch, e.io.to_string()))?;
     export_safetensors(model, config, &dir.join(SAFETENSORS_FILE))?;
     Ok(weights)
 }
@@ -105,18 +57,10 @@ pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf
 /// Writes the weights of `model` as Burnpack to `path` atomically; `architecture` is
 /// stored in the file's metadata as well, for provenance.
 pub fn save_weights(model: &Mlp, path: &Path, architecture: &str) -> Result<(), String> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = temp_builder(".model-")
-        .tempfile_in(dir)
-        .map_err(|e| e.to_string())?;
-    let mut store = BurnpackStore::from_file(tmp.path())
-        .auto_extension(false)
-        .overwrite(true)
-        .metadata("architecture", architecture);
+    let mut store = BurnpackStore::from_bytes(None).metadata("architecture", architecture);
     model.save_into(&mut store).map_err(|e| e.to_string())?;
-    tmp.as_file().sync_all().map_err(|e| e.to_string())?;
-    tmp.persist(path).map_err(|e| e.error.to_string())?;
-    Ok(())
+    let bytes = store.get_bytes().map_err(|e| e.to_string())?;
+    mnist_atomic::write(path, &bytes).map_err(|e| e.io.to_string())
 }
 
 /// Loads a model from a run directory, from a `.bpk` file whose directory holds
@@ -145,6 +89,25 @@ pub fn load_model(path: &Path, device: &Device) -> Result<(Mlp, MlpConfig), Mode
     Ok((model, config))
 }
 
+/// Loads the weights at `path` (any form [`load_model`] reads) into a fresh `config` model, so
+/// that what the weights file cannot carry, such as `config.dropout`, comes from `config`.
+/// Refuses weights of another architecture.
+pub fn load_model_as(
+    config: &MlpConfig,
+    path: &Path,
+    device: &Device,
+) -> Result<Mlp, ModelFileError> {
+    let (loaded, found) = load_model(path, device)?;
+    if found.hidden != config.hidden {
+        return Err(ModelFileError::OtherArchitecture {
+            path: path.to_path_buf(),
+            found: found.name(),
+            expected: config.name(),
+        });
+    }
+    Ok(config.init(device).load_record(loaded.into_record()))
+}
+
 /// Reads and validates `model.json`.
 pub fn read_architecture(path: &Path) -> Result<MlpConfig, ModelFileError> {
     let err = |reason: String| ModelFileError::Architecture {
@@ -158,6 +121,13 @@ pub fn read_architecture(path: &Path) -> Result<MlpConfig, ModelFileError> {
         return Err(err(format!(
             "format is `{}`, expected `{FORMAT}`",
             description.format
+        )));
+    }
+    if description.version != FORMAT_VERSION {
+        return Err(err(format!(
+            "format version {} is not the version {FORMAT_VERSION} this build reads; use the \
+             release of this tool that wrote it, or re-export the weights as .safetensors",
+            description.version
         )));
     }
     description
@@ -178,53 +148,23 @@ pub fn load_weights(
         architecture: config.name(),
         details,
     };
-    // The store validates by default: a missing or mis-shaped tensor is a `ValidationError`;
-    // any other error means the file itself could not be read.
+    let corrupt = |e: burn_pack::Error| ModelFileError::Corrupt {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
     let mut store = BurnpackStore::from_file(path).auto_extension(false);
+    // Reading every tensor first separates a damaged file (truncated, bad header) from weights
+    // that read fine but do not fit: burn-pack reports both as `ValidationError`.
+    store.get_all_tensors().map_err(corrupt)?;
     let result = model.load_from(&mut store).map_err(|e| match e {
-        // burn-pack reports a truncated file under the same variant as a shape mismatch;
-        // only its message tells them apart.
-        burn_pack::Error::ValidationError(details) if !details.starts_with("File truncated") => {
-            mismatch(details)
-        }
-        other => ModelFileError::Corrupt {
-            path: path.to_path_buf(),
-            reason: other.to_string(),
-        },
+        burn_pack::Error::ValidationError(details) => mismatch(details),
+        other => corrupt(other),
     })?;
     // Validation does not cover tensors the file has and the model lacks.
     if !result.unused.is_empty() {
         return Err(mismatch(format!("unexpected {}", result.unused.join(", "))));
     }
     Ok(model)
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory, flushed before
-/// the rename, so a crash leaves either the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = temp_builder(".tmp-").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// Temporary files for outputs: readable like any file the user creates (tempfile's default
-/// is owner-only), named so a leftover is recognisable.
-pub(crate) fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix).suffix(".partial");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    builder
 }
 
 #[cfg(test)]
@@ -302,6 +242,67 @@ mod tests {
         assert!(
             message.contains("model.json: cannot read the model architecture"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn a_truncated_file_is_corrupt_not_a_mismatch() {
+        let device = Device::default();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = MlpConfig::mlp_128();
+        save_model(&config.init(&device), &config, dir.path()).expect("save");
+        let weights = dir.path().join(MODEL_FILE);
+        let bytes = std::fs::read(&weights).expect("read");
+        std::fs::write(&weights, &bytes[..bytes.len() / 2]).expect("truncate");
+        let err = load_model(dir.path(), &device).expect_err("truncated");
+        assert!(matches!(err, ModelFileError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn a_newer_format_version_is_refused() {
+        let device = Device::default();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = MlpConfig::mlp_128();
+        save_model(&config.init(&device), &config, dir.path()).expect("save");
+        let arch = dir.path().join(ARCHITECTURE_FILE);
+        let text = std::fs::read_to_string(&arch).expect("read");
+        assert!(text.contains("\"version\": 1"), "{text}");
+        std::fs::write(&arch, text.replace("\"version\": 1", "\"version\": 2")).expect("write");
+        let message = load_model(dir.path(), &device).expect_err("v2").to_string();
+        assert!(
+            message.contains("format version 2 is not the version 1 this build reads"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn loading_as_a_config_keeps_its_dropout_and_refuses_other_layers() {
+        let device = Device::default();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plain = MlpConfig::mlp_128();
+        let model = plain.init(&device);
+        save_model(&model, &plain, dir.path()).expect("save");
+        let with_dropout = MlpConfig {
+            dropout: 0.2,
+            ..plain.clone()
+        };
+        for source in [dir.path().to_path_buf(), dir.path().join(SAFETENSORS_FILE)] {
+            let loaded = load_model_as(&with_dropout, &source, &device).expect("loads");
+            assert_eq!(loaded.dropout(), 0.2, "{}", source.display());
+            let input = Tensor::<2>::ones([2, 784], &device);
+            // Dropout is inactive outside autodiff: the same weights give the same logits.
+            loaded
+                .forward(input.clone())
+                .into_data()
+                .assert_approx_eq::<f32>(&model.forward(input).into_data(), Default::default());
+        }
+        let err = load_model_as(&MlpConfig::mlp_256_128(), dir.path(), &device)
+            .expect_err("other layers");
+        assert!(
+            err.to_string()
+                .ends_with("holds a 784-128-10 model but model.hidden describes 784-256-128-10"),
+            "{err}"
         );
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Burn's `FileCheckpointer` writes straight to the final path, so a crash mid-write leaves a
 //! truncated file under the name `--resume` would pick; this one goes through a temporary
-//! file, fsync and rename (`mnist_model::write_atomic`).
+//! file, fsync and rename (`mnist_atomic`).
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,57 @@ use mnist_model::Mlp;
 
 use crate::classifier::Classifier;
 use crate::config::TrainConfig;
+
+/// A checkpoint that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// The file is not there.
+    #[error("{} does not exist", .0.display())]
+    Missing(PathBuf),
+    /// The file does not load into this run's model.
+    #[error("{}: not a checkpoint of this run's model ({reason})", path.display())]
+    OtherModel {
+        /// The model checkpoint.
+        path: PathBuf,
+        /// burn-store's reason.
+        reason: String,
+    },
+    /// The file holds tensors the model lacks (another architecture).
+    #[error("{}: holds tensors this run's model lacks: {}", path.display(), names.join(", "))]
+    ExtraTensors {
+        /// The model checkpoint.
+        path: PathBuf,
+        /// The tensors in excess.
+        names: Vec<String>,
+    },
+    /// An optimiser or scheduler record that does not load.
+    #[error("{}: {reason}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Burn's reason.
+        reason: String,
+    },
+    /// No epoch has all three files.
+    #[error(
+        "{} holds no complete checkpoint (model, optim and scheduler files of one epoch)",
+        .0.display()
+    )]
+    NoneComplete(PathBuf),
+    /// Every complete epoch has a damaged file.
+    #[error("no checkpoint in {} can be loaded:\n  {}", directory.display(), list(problems))]
+    NoneLoads {
+        /// The checkpoint directory.
+        directory: PathBuf,
+        /// What is wrong with each epoch, newest first.
+        problems: Vec<CheckpointError>,
+    },
+}
+
+fn list(problems: &[CheckpointError]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    lines.join("\n  ")
+}
 
 /// The three records Burn's learner checkpoints each epoch, by file-name prefix.
 pub const PARTS: [&str; 3] = ["model", "optim", "scheduler"];
@@ -51,9 +102,12 @@ impl<R: Checkpoint> Checkpointer<R> for AtomicCheckpointer {
         let bytes = record
             .checkpoint_into_bytes()
             .map_err(CheckpointerError::Record)?;
-        std::fs::create_dir_all(&self.directory).map_err(CheckpointerError::IOError)?;
+        // The directory is made when the run starts: one deleted under a running `train` is
+        // an error, not silently made again.
         let path = checkpoint_file(&self.directory, self.name, epoch);
-        mnist_model::write_atomic(&path, &bytes).map_err(CheckpointerError::IOError)
+        mnist_atomic::write(&path, &bytes).map_err(|e| {
+            CheckpointerError::IOError(std::io::Error::new(e.io.kind(), e.to_string()))
+        })
     }
 
     fn restore(&self, epoch: usize) -> Result<R, CheckpointerError> {
@@ -89,10 +143,10 @@ pub fn load_model(
     epoch: usize,
     config: &TrainConfig,
     device: &Device,
-) -> Result<Mlp, String> {
+) -> Result<Mlp, CheckpointError> {
     let path = checkpoint_file(directory, "model", epoch);
     if !path.is_file() {
-        return Err(format!("{} does not exist", path.display()));
+        return Err(CheckpointError::Missing(path));
     }
     let mut classifier = Classifier::new(
         config.model.init(device),
@@ -100,18 +154,20 @@ pub fn load_model(
         device,
     );
     let mut store = BurnpackStore::from_file(&path).auto_extension(false);
-    let result = classifier.load_from(&mut store).map_err(|e| {
-        format!(
-            "{}: not a checkpoint of this run's model ({e})",
-            path.display()
-        )
-    })?;
+    let result = match classifier.load_from(&mut store) {
+        Ok(result) => result,
+        Err(e) => {
+            return Err(CheckpointError::OtherModel {
+                path,
+                reason: e.to_string(),
+            });
+        }
+    };
     if !result.unused.is_empty() {
-        return Err(format!(
-            "{}: holds tensors this run's model lacks: {}",
-            path.display(),
-            result.unused.join(", ")
-        ));
+        return Err(CheckpointError::ExtraTensors {
+            path,
+            names: result.unused,
+        });
     }
     Ok(classifier.mlp)
 }
@@ -123,15 +179,16 @@ pub fn verify(
     epoch: usize,
     config: &TrainConfig,
     device: &Device,
-) -> Result<(), String> {
+) -> Result<(), CheckpointError> {
     load_model(directory, epoch, config, device)?;
-    let describe = |name: &str, e: CheckpointerError| {
-        format!("{}: {e}", checkpoint_file(directory, name, epoch).display())
+    let unreadable = |name: &str, e: CheckpointerError| CheckpointError::Unreadable {
+        path: checkpoint_file(directory, name, epoch),
+        reason: e.to_string(),
     };
     let _: OptimizerRecord = Checkpoint::load(checkpoint_file(directory, "optim", epoch))
-        .map_err(|e| describe("optim", e))?;
+        .map_err(|e| unreadable("optim", e))?;
     let _: LrSchedulerRecord = Checkpoint::load(checkpoint_file(directory, "scheduler", epoch))
-        .map_err(|e| describe("scheduler", e))?;
+        .map_err(|e| unreadable("scheduler", e))?;
     Ok(())
 }
 
@@ -141,7 +198,7 @@ pub fn resumable_epoch(
     directory: &Path,
     config: &TrainConfig,
     device: &Device,
-) -> Result<usize, String> {
+) -> Result<usize, CheckpointError> {
     let mut problems = Vec::new();
     for epoch in complete_epochs(directory) {
         match verify(directory, epoch, config, device) {
@@ -155,16 +212,12 @@ pub fn resumable_epoch(
         }
     }
     if problems.is_empty() {
-        return Err(format!(
-            "{} holds no complete checkpoint (model, optim and scheduler files of one epoch)",
-            directory.display()
-        ));
+        return Err(CheckpointError::NoneComplete(directory.to_path_buf()));
     }
-    Err(format!(
-        "no checkpoint in {} can be loaded:\n  {}",
-        directory.display(),
-        problems.join("\n  ")
-    ))
+    Err(CheckpointError::NoneLoads {
+        directory: directory.to_path_buf(),
+        problems,
+    })
 }
 
 /// Epochs with all three checkpoint files present, newest first.

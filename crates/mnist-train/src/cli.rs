@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::config::Overrides;
+use crate::overrides::Overrides;
 
 /// Train an MNIST MLP from a TOML config with Burn, then evaluate it on the test set.
 ///
@@ -19,54 +19,18 @@ pub struct Args {
     /// Run directory [default: <output.dir>/<config name>, e.g. artifacts/mlp-256-128].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Continue the run in the run directory from its last complete epoch.
+    /// Continue the run in the run directory from its last complete epoch. Takes --epochs,
+    /// --lr, --backend and --data-dir, which become the run's config.
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
     /// Delete a previous run in the run directory and start over.
     #[arg(long)]
     pub force: bool,
-    /// Only obtain and verify MNIST, then exit.
+    /// Only obtain and verify MNIST (from --data-dir, the config's data.dir, the cache or the
+    /// network), then exit.
     #[arg(long)]
     pub fetch_only: bool,
-    /// Number of epochs (overrides `epochs`).
-    #[arg(long, value_name = "N")]
-    pub epochs: Option<usize>,
-    /// Images per batch (overrides `data.batch_size`).
-    #[arg(long, value_name = "N")]
-    pub batch_size: Option<usize>,
-    /// Peak learning rate (overrides `optimizer.lr`).
-    #[arg(long, value_name = "LR")]
-    pub lr: Option<f64>,
-    /// Seed (overrides `seed`).
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
-    /// Directory with the MNIST files (overrides `data.dir`; also MNIST_DIR).
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Backend: ndarray, flex, wgpu or cuda, among those compiled in (overrides `backend`).
-    #[arg(long, value_name = "NAME")]
-    pub backend: Option<String>,
-    /// Start from these weights: a run directory, a .bpk model, or PyTorch weights
-    /// (.safetensors, .pt, .pth) of the config's architecture (overrides `init_from`).
-    #[arg(long, value_name = "PATH")]
-    pub init_from: Option<PathBuf>,
-    /// Train on the first N training images only (quick checks).
-    #[arg(long, value_name = "N")]
-    pub train_limit: Option<usize>,
-}
-
-impl Args {
-    /// The values that override the config.
-    pub fn overrides(&self) -> Overrides {
-        Overrides {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            lr: self.lr,
-            seed: self.seed,
-            data_dir: self.data_dir.clone(),
-            backend: self.backend.clone(),
-            train_limit: self.train_limit,
-            init_from: self.init_from.clone(),
-        }
-    }
+    /// Values that replace the config's.
+    #[command(flatten)]
+    pub overrides: Overrides,
 }

@@ -22,35 +22,36 @@ pub struct TrainConfig {
     /// Backend name (ndarray, flex, wgpu, cuda); absent = the default compiled backend.
     #[serde(default)]
     pub backend: Option<String>,
-    /// The architecture.
+    /// `[model]`: hidden widths and dropout.
     pub model: MlpConfig,
     /// Start from these weights instead of a random initialisation: a run directory, a
     /// `.bpk` model, or PyTorch weights (`.safetensors`, `.pt`, `.pth`) of the same
     /// architecture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_from: Option<PathBuf>,
-    /// Data source and batching.
+    /// `[data]`: where MNIST comes from, the validation split, batching.
     #[serde(default)]
     pub data: DataConfig,
-    /// Optimiser.
+    /// `[optimizer]`: Adam or AdamW and its hyper-parameters.
     #[serde(default)]
     pub optimizer: OptimizerConfig,
-    /// Learning-rate schedule.
+    /// `[schedule]`: the learning rate over the run.
     #[serde(default)]
     pub schedule: ScheduleConfig,
-    /// Loss.
+    /// `[loss]`: cross-entropy, optionally label-smoothed.
     #[serde(default)]
     pub loss: LossConfig,
-    /// Random distortions of the training images (off unless set).
+    /// `[augment]`: random distortions of the training images, drawn afresh every epoch from
+    /// the seed (off unless set; validation and test images are never distorted).
     #[serde(default)]
-    pub augment: AugmentConfig,
+    pub augment: mnist_data::Augmentation,
     /// Which checkpoints are kept, and which epoch becomes the final model.
     #[serde(default)]
     pub checkpoint: CheckpointConfig,
     /// Stopping when validation loss stops improving (off unless set).
     #[serde(default)]
     pub early_stopping: EarlyStoppingConfig,
-    /// Outputs.
+    /// `[output]`: where run directories go.
     #[serde(default)]
     pub output: OutputConfig,
 }
@@ -129,33 +130,6 @@ pub struct LossConfig {
     pub label_smoothing: f32,
 }
 
-/// `[augment]`: on-the-fly random affine (and elastic) distortion of training images, drawn
-/// afresh every epoch from the seed. Validation and test images are never distorted.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-pub struct AugmentConfig {
-    /// Maximum rotation either way, degrees (0 = none).
-    pub rotation_deg: f32,
-    /// Maximum relative scale change either way, e.g. 0.1 (0 = none).
-    pub scale: f32,
-    /// Maximum shift either way along each axis, pixels (0 = none).
-    pub shift_px: f32,
-    /// Maximum smooth elastic displacement, pixels (0 = none).
-    pub elastic_px: f32,
-}
-
-impl AugmentConfig {
-    /// The data crate's description of the same distortions.
-    pub fn augmentation(&self) -> mnist_data::Augmentation {
-        mnist_data::Augmentation {
-            rotation_deg: self.rotation_deg,
-            scale: self.scale,
-            shift_px: self.shift_px,
-            elastic_px: self.elastic_px,
-        }
-    }
-}
-
 /// `[checkpoint]`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -190,6 +164,132 @@ pub struct EarlyStoppingConfig {
 pub struct OutputConfig {
     /// Parent of run directories.
     pub dir: PathBuf,
+}
+
+fn check(ok: bool, message: impl FnOnce() -> String) -> Result<(), String> {
+    if ok { Ok(()) } else { Err(message()) }
+}
+
+impl DataConfig {
+    fn validate(&self) -> Result<(), String> {
+        check(self.batch_size >= 1, || {
+            "data.batch_size must be at least 1".into()
+        })?;
+        check(
+            (1..mnist_data::TRAIN_LEN).contains(&self.validation),
+            || {
+                format!(
+                    "data.validation is {}: it must be between 1 and {}",
+                    self.validation,
+                    mnist_data::TRAIN_LEN - 1
+                )
+            },
+        )?;
+        check(self.train_limit != Some(0), || {
+            "data.train_limit must be at least 1".into()
+        })
+    }
+}
+
+impl OptimizerConfig {
+    fn validate(&self) -> Result<(), String> {
+        check(self.lr.is_finite() && self.lr > 0.0, || {
+            format!("optimizer.lr is {}: it must be > 0", self.lr)
+        })?;
+        check((0.0..1.0).contains(&self.beta1), || {
+            format!("optimizer.beta1 is {}: it must be in [0, 1)", self.beta1)
+        })?;
+        check((0.0..1.0).contains(&self.beta2), || {
+            format!("optimizer.beta2 is {}: it must be in [0, 1)", self.beta2)
+        })?;
+        check(self.epsilon.is_finite() && self.epsilon > 0.0, || {
+            format!("optimizer.epsilon is {}: it must be > 0", self.epsilon)
+        })?;
+        check(
+            self.weight_decay.is_finite() && self.weight_decay >= 0.0,
+            || {
+                format!(
+                    "optimizer.weight_decay is {}: it must be >= 0",
+                    self.weight_decay
+                )
+            },
+        )
+    }
+}
+
+impl ScheduleConfig {
+    /// The schedule's limits depend on the peak rate and the run's length.
+    fn validate(&self, lr: f64, epochs: usize) -> Result<(), String> {
+        // Burn's cosine and linear (warm-up) schedulers refuse larger rates.
+        let scheduled = self.kind != ScheduleKind::Constant || self.warmup_epochs > 0;
+        check(!scheduled || lr <= 1.0, || {
+            format!("optimizer.lr is {lr}: with a cosine schedule or warm-up it must be at most 1")
+        })?;
+        check(self.min_lr >= 0.0 && self.min_lr < lr, || {
+            format!(
+                "schedule.min_lr is {}: it must be >= 0 and below optimizer.lr ({lr})",
+                self.min_lr
+            )
+        })?;
+        check(self.warmup_epochs < epochs, || {
+            format!(
+                "schedule.warmup_epochs is {}: it must be below epochs ({epochs})",
+                self.warmup_epochs
+            )
+        })
+    }
+}
+
+impl LossConfig {
+    fn validate(&self) -> Result<(), String> {
+        check((0.0..1.0).contains(&self.label_smoothing), || {
+            format!(
+                "loss.label_smoothing is {}: it must be in [0, 1)",
+                self.label_smoothing
+            )
+        })
+    }
+}
+
+impl CheckpointConfig {
+    fn validate(&self) -> Result<(), String> {
+        check(self.keep_last >= 1, || {
+            "checkpoint.keep_last must be at least 1 (the last checkpoint is what --resume continues from)".into()
+        })
+    }
+}
+
+impl EarlyStoppingConfig {
+    fn validate(&self) -> Result<(), String> {
+        check(self.patience != Some(0), || {
+            "early_stopping.patience must be at least 1 epoch".into()
+        })
+    }
+}
+
+/// `base` joined with `path`, with `dir/..` pairs folded away, so that `configs/../artifacts`
+/// prints as `artifacts`. Lexical on purpose: the paths may not exist yet. (std offers no
+/// such function, and a crate for ten lines would be heavier than them.)
+fn join_lexically(base: &Path, path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut joined = PathBuf::new();
+    for component in base.join(path).components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(joined.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                joined.pop();
+            }
+            // `/..` is `/`.
+            Component::ParentDir if joined.has_root() && joined.parent().is_none() => {}
+            other => joined.push(other),
+        }
+    }
+    if joined.as_os_str().is_empty() {
+        joined.push(".");
+    }
+    joined
 }
 
 mod defaults {
@@ -256,9 +356,9 @@ pub enum ConfigError {
     /// The file cannot be read.
     #[error("cannot read config {path}: {error}")]
     Read {
-        /// The file.
+        /// The config file.
         path: PathBuf,
-        /// Why.
+        /// The operating system's reason.
         error: std::io::Error,
     },
     /// TOML syntax, unknown key or wrong type (the message has line, column and key).
@@ -279,50 +379,40 @@ pub enum ConfigError {
     },
 }
 
-/// Command-line values that replace config values when given.
-#[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    /// `--epochs`
-    pub epochs: Option<usize>,
-    /// `--batch-size`
-    pub batch_size: Option<usize>,
-    /// `--lr`
-    pub lr: Option<f64>,
-    /// `--seed`
-    pub seed: Option<u64>,
-    /// `--data-dir`
-    pub data_dir: Option<PathBuf>,
-    /// `--backend`
-    pub backend: Option<String>,
-    /// `--train-limit`
-    pub train_limit: Option<usize>,
-    /// `--init-from`
-    pub init_from: Option<PathBuf>,
-}
-
 impl TrainConfig {
-    /// Reads, parses and validates a config file, then applies `overrides` (validated too).
-    pub fn load(path: &Path, overrides: &Overrides) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
-            path: path.into(),
-            error,
-        })?;
-        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
-            path: path.into(),
-            message,
-        })?;
+    /// Reads and parses a config file. Relative paths in it are taken relative to the file's
+    /// folder, as a reader of the file would expect, and stored resolved. Not validated yet:
+    /// flags may still replace values, so call [`TrainConfig::check`] after applying them.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let mut config = Self::read(path)?;
+        config.resolve_paths(path.parent().unwrap_or(Path::new("")));
         if config.name.is_empty() {
             config.name = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "run".into());
         }
-        config.apply(overrides);
-        config.validate().map_err(|message| ConfigError::Invalid {
+        Ok(config)
+    }
+
+    /// Reads and parses a config file (no validation, paths as written).
+    fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.into(),
+            error,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Parse {
             path: path.into(),
             message,
-        })?;
-        Ok(config)
+        })
+    }
+
+    /// Validates, naming `path` in the error.
+    pub fn check(&self, path: &Path) -> Result<(), ConfigError> {
+        self.validate().map_err(|message| ConfigError::Invalid {
+            path: path.into(),
+            message,
+        })
     }
 
     /// Parses TOML text (no validation).
@@ -330,128 +420,52 @@ impl TrainConfig {
         toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())
     }
 
-    /// Replaces values with the given overrides.
-    pub fn apply(&mut self, o: &Overrides) {
-        if let Some(v) = o.epochs {
-            self.epochs = v;
+    /// Makes the relative paths of the file (`data.dir`, `init_from`, `output.dir`) relative
+    /// to `base`, the file's folder. A default `output.dir` stays relative to the working
+    /// directory: the user never wrote it.
+    fn resolve_paths(&mut self, base: &Path) {
+        let resolve = |p: &mut PathBuf| *p = join_lexically(base, p);
+        if let Some(dir) = &mut self.data.dir {
+            resolve(dir);
         }
-        if let Some(v) = o.batch_size {
-            self.data.batch_size = v;
+        if let Some(init) = &mut self.init_from {
+            resolve(init);
         }
-        if let Some(v) = o.lr {
-            self.optimizer.lr = v;
-        }
-        if let Some(v) = o.seed {
-            self.seed = v;
-        }
-        if let Some(v) = &o.data_dir {
-            self.data.dir = Some(v.clone());
-        }
-        if let Some(v) = &o.backend {
-            self.backend = Some(v.clone());
-        }
-        if let Some(v) = o.train_limit {
-            self.data.train_limit = Some(v);
-        }
-        if let Some(v) = &o.init_from {
-            self.init_from = Some(v.clone());
+        if self.output.dir != OutputConfig::default().dir {
+            resolve(&mut self.output.dir);
         }
     }
 
-    /// Checks every value's range; the message names the field.
+    /// Checks every value's range; the message names the field. Each section checks itself.
     pub fn validate(&self) -> Result<(), String> {
-        fn check(ok: bool, message: impl FnOnce() -> String) -> Result<(), String> {
-            if ok { Ok(()) } else { Err(message()) }
-        }
         self.model.validate().map_err(|e| e.to_string())?;
         check(self.epochs >= 1, || "epochs must be at least 1".into())?;
-        check(self.data.batch_size >= 1, || {
-            "data.batch_size must be at least 1".into()
-        })?;
-        check(
-            (1..mnist_data::TRAIN_LEN).contains(&self.data.validation),
-            || {
-                format!(
-                    "data.validation is {}: it must be between 1 and {}",
-                    self.data.validation,
-                    mnist_data::TRAIN_LEN - 1
-                )
-            },
-        )?;
-        if let Some(limit) = self.data.train_limit {
-            check(limit >= 1, || "data.train_limit must be at least 1".into())?;
-        }
-        let o = &self.optimizer;
-        check(o.lr.is_finite() && o.lr > 0.0, || {
-            format!("optimizer.lr is {}: it must be > 0", o.lr)
-        })?;
-        check((0.0..1.0).contains(&o.beta1), || {
-            format!("optimizer.beta1 is {}: it must be in [0, 1)", o.beta1)
-        })?;
-        check((0.0..1.0).contains(&o.beta2), || {
-            format!("optimizer.beta2 is {}: it must be in [0, 1)", o.beta2)
-        })?;
-        check(o.epsilon.is_finite() && o.epsilon > 0.0, || {
-            format!("optimizer.epsilon is {}: it must be > 0", o.epsilon)
-        })?;
-        check(o.weight_decay.is_finite() && o.weight_decay >= 0.0, || {
-            format!(
-                "optimizer.weight_decay is {}: it must be >= 0",
-                o.weight_decay
-            )
-        })?;
-        let s = &self.schedule;
-        // Burn's cosine and linear (warm-up) schedulers refuse larger rates.
-        let scheduled = s.kind != ScheduleKind::Constant || s.warmup_epochs > 0;
-        check(!scheduled || o.lr <= 1.0, || {
-            format!(
-                "optimizer.lr is {}: with a cosine schedule or warm-up it must be at most 1",
-                o.lr
-            )
-        })?;
-        check(s.min_lr >= 0.0 && s.min_lr < o.lr, || {
-            format!(
-                "schedule.min_lr is {}: it must be >= 0 and below optimizer.lr ({})",
-                s.min_lr, o.lr
-            )
-        })?;
-        check(s.warmup_epochs < self.epochs, || {
-            format!(
-                "schedule.warmup_epochs is {}: it must be below epochs ({})",
-                s.warmup_epochs, self.epochs
-            )
-        })?;
-        check((0.0..1.0).contains(&self.loss.label_smoothing), || {
-            format!(
-                "loss.label_smoothing is {}: it must be in [0, 1)",
-                self.loss.label_smoothing
-            )
-        })?;
-        let a = &self.augment;
-        for (name, value, max) in [
-            ("rotation_deg", a.rotation_deg, 180.0),
-            ("scale", a.scale, 0.5),
-            ("shift_px", a.shift_px, 14.0),
-            ("elastic_px", a.elastic_px, 14.0),
-        ] {
-            check(value.is_finite() && (0.0..=max).contains(&value), || {
-                format!("augment.{name} is {value}: it must be between 0 and {max}")
-            })?;
-        }
-        check(self.checkpoint.keep_last >= 1, || {
-            "checkpoint.keep_last must be at least 1 (the last checkpoint is what --resume continues from)".into()
-        })?;
-        if let Some(patience) = self.early_stopping.patience {
-            check(patience >= 1, || {
-                "early_stopping.patience must be at least 1 epoch".into()
-            })?;
-        }
+        self.data.validate()?;
+        self.optimizer.validate()?;
+        self.schedule.validate(self.optimizer.lr, self.epochs)?;
+        self.loss.validate()?;
+        self.augment.validate()?;
+        self.checkpoint.validate()?;
+        self.early_stopping.validate()?;
         if let Some(backend) = &self.backend {
             backend
                 .parse::<mnist_model::Backend>()
                 .map_err(|e| format!("backend: {e}"))?;
         }
         Ok(())
+    }
+
+    /// Makes `data.dir` and `init_from` absolute (against the working directory), for the
+    /// copy saved in the run directory, which may be resumed from anywhere.
+    pub fn make_paths_absolute(&mut self) {
+        for path in [self.data.dir.as_mut(), self.init_from.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(absolute) = std::path::absolute(&*path) {
+                *path = absolute;
+            }
+        }
     }
 
     /// The seed of the shuffling order.
@@ -543,30 +557,40 @@ mod tests {
     }
 
     #[test]
-    fn overrides_replace_values_and_are_validated() {
-        let mut config = TrainConfig::parse(MINIMAL).expect("parses");
-        config.apply(&Overrides {
-            epochs: Some(7),
-            lr: Some(0.01),
-            batch_size: Some(64),
-            seed: Some(1),
-            ..Default::default()
-        });
-        assert_eq!(
-            (
-                config.epochs,
-                config.optimizer.lr,
-                config.data.batch_size,
-                config.seed
+    fn relative_paths_are_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = dir.path().join("configs");
+        std::fs::create_dir(&folder).expect("mkdir");
+        let path = folder.join("paths.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "init_from = \"../runs/old\"\n{MINIMAL}[data]\ndir = \"mnist\"\n\
+                 [output]\ndir = \"../artifacts\"\n"
             ),
-            (7, 0.01, 64, 1)
-        );
-        assert_eq!(config.shuffle_seed(), 1);
-        config.apply(&Overrides {
-            lr: Some(0.0),
-            ..Default::default()
-        });
-        assert!(config.validate().is_err());
+        )
+        .expect("write");
+        let config = TrainConfig::load(&path).expect("loads");
+        assert_eq!(config.data.dir, Some(folder.join("mnist")));
+        assert_eq!(config.init_from, Some(dir.path().join("runs/old")));
+        assert_eq!(config.output.dir, dir.path().join("artifacts"));
+        assert_eq!(config.name, "paths");
+
+        // Absolute paths stay, the unwritten default stays relative to the working directory.
+        std::fs::write(&path, format!("{MINIMAL}[data]\ndir = \"/data/mnist\"\n")).expect("write");
+        let config = TrainConfig::load(&path).expect("loads");
+        assert_eq!(config.data.dir, Some(PathBuf::from("/data/mnist")));
+        assert_eq!(config.output.dir, PathBuf::from("artifacts"));
+    }
+
+    #[test]
+    fn lexical_join_folds_parent_components() {
+        let join = |a: &str, b: &str| join_lexically(Path::new(a), Path::new(b));
+        assert_eq!(join("configs", "../artifacts"), PathBuf::from("artifacts"));
+        assert_eq!(join("", "../x"), PathBuf::from("../x"));
+        assert_eq!(join("a/b", "./c/../../d"), PathBuf::from("a/d"));
+        assert_eq!(join("/etc", "../../x"), PathBuf::from("/x"));
+        assert_eq!(join("a", ".."), PathBuf::from("."));
     }
 
     #[test]
@@ -576,7 +600,8 @@ mod tests {
         for entry in std::fs::read_dir(&dir).expect("configs/ exists") {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "toml") {
-                TrainConfig::load(&path, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+                let config = TrainConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                config.check(&path).unwrap_or_else(|e| panic!("{e}"));
                 seen += 1;
             }
         }

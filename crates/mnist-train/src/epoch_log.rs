@@ -1,60 +1,45 @@
-//! Per-epoch metrics: a Burn [`MetricLogger`] that keeps each epoch's train/valid loss,
-//! accuracy and learning rate, appends a row to `metrics.csv`, and prints a plain progress
-//! line when the terminal dashboard is off. It also watches the loss: a NaN or infinite
-//! loss stops training before that epoch is checkpointed.
+//! Per-epoch records: a Burn [`MetricLogger`] that gathers each epoch's train/valid loss,
+//! accuracy and learning rate into an [`EpochRecord`], rewrites `metrics.csv` with it and
+//! prints the plain progress line when the dashboard is off.
+//!
+//! Metrics are recognised by the names their own types report, so a rename in Burn cannot
+//! silently produce NaN rows; an epoch that still lacks one stops the run with an error.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use burn::train::Interrupter;
 use burn::train::logger::MetricLogger;
 use burn::train::metric::store::{EpochSummary, MetricsUpdate, Split};
-use burn::train::metric::{MetricDefinition, MetricId, NumericEntry};
-use serde::Serialize;
+use burn::train::metric::{
+    AccuracyMetric, LearningRateMetric, LossMetric, Metric, MetricDefinition, MetricId,
+    NumericEntry,
+};
 
-/// Start of the interruption reason given when the loss stops being finite.
-pub const DIVERGED: &str = "diverged";
+use crate::metrics::{EpochRecord, MetricsFile};
+use crate::progress;
 
-/// Header of `metrics.csv`.
-pub const CSV_HEADER: &str = "epoch,train_loss,train_acc,valid_loss,valid_acc,lr,seconds";
-
-/// One finished epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct EpochRecord {
-    /// 1-based epoch number.
-    pub epoch: usize,
-    /// Mean training loss.
-    pub train_loss: f64,
-    /// Training accuracy, percent.
-    pub train_acc: f64,
-    /// Mean validation loss.
-    pub valid_loss: f64,
-    /// Validation accuracy, percent.
-    pub valid_acc: f64,
-    /// Learning rate at the end of the epoch.
-    pub lr: f64,
-    /// Wall time of the training pass (validation excluded).
-    pub train_seconds: f64,
-    /// Wall time of the whole epoch, validation included.
-    pub seconds: f64,
+/// The metrics an epoch record is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Loss,
+    Accuracy,
+    LearningRate,
 }
 
-impl EpochRecord {
-    /// The CSV row, matching [`CSV_HEADER`].
-    pub fn csv_row(&self) -> String {
-        format!(
-            "{},{:.6},{:.4},{:.6},{:.4},{:.6e},{:.3}",
-            self.epoch,
-            self.train_loss,
-            self.train_acc,
-            self.valid_loss,
-            self.valid_acc,
-            self.lr,
-            self.seconds
-        )
+impl Kind {
+    fn of(definition: &MetricDefinition) -> Option<Self> {
+        let name = &definition.name;
+        if *name == LossMetric::new().name() {
+            Some(Self::Loss)
+        } else if *name == AccuracyMetric::new().name() {
+            Some(Self::Accuracy)
+        } else if *name == LearningRateMetric::new().name() {
+            Some(Self::LearningRate)
+        } else {
+            None
+        }
     }
 }
 
@@ -62,44 +47,47 @@ impl EpochRecord {
 struct Partial {
     started: Option<Instant>,
     train_done: Option<Instant>,
-    train: HashMap<String, f64>,
-    valid: HashMap<String, f64>,
+    train: HashMap<Kind, f64>,
+    valid: HashMap<Kind, f64>,
 }
 
-/// Shared between the learner's logger thread and the caller, who reads the records after
-/// training.
+/// Shared between the learner's logger thread and the caller, who reads the records (or the
+/// failure) after training.
 #[derive(Clone)]
 pub struct EpochLog {
     inner: Arc<Mutex<State>>,
 }
 
 struct State {
-    csv: PathBuf,
+    file: MetricsFile,
     total_epochs: usize,
     print: bool,
-    names: HashMap<MetricId, String>,
+    kinds: HashMap<MetricId, Kind>,
     partial: HashMap<usize, Partial>,
     records: Vec<EpochRecord>,
+    failure: Option<String>,
     interrupter: Interrupter,
 }
 
 impl EpochLog {
-    /// Logs into `csv` (which must already hold the header); prints a line per epoch when
-    /// `print` is set; stops `interrupter` when the loss diverges.
+    /// Starts from the `previous` records (a resumed run's done epochs) and rewrites `file`
+    /// after each epoch; prints a line per epoch when `print` is set. A failure (a missing
+    /// metric, a file that cannot be written) stops `interrupter`.
     pub fn new(
-        csv: PathBuf,
+        file: MetricsFile,
         total_epochs: usize,
         print: bool,
         previous: Vec<EpochRecord>,
         interrupter: Interrupter,
     ) -> Self {
         let state = State {
-            csv,
+            file,
             total_epochs,
             print,
-            names: HashMap::new(),
+            kinds: HashMap::new(),
             partial: HashMap::new(),
             records: previous,
+            failure: None,
             interrupter,
         };
         Self {
@@ -114,6 +102,11 @@ impl EpochLog {
             .map(|s| s.records.clone())
             .unwrap_or_default()
     }
+
+    /// Why the log stopped training, if it did.
+    pub fn failure(&self) -> Option<String> {
+        self.inner.lock().ok().and_then(|s| s.failure.clone())
+    }
 }
 
 impl State {
@@ -121,57 +114,64 @@ impl State {
         let Some(partial) = self.partial.remove(&epoch) else {
             return;
         };
-        let now = Instant::now();
-        let started = partial.started.unwrap_or(now);
-        let get = |map: &HashMap<String, f64>, key: &str| map.get(key).copied().unwrap_or(f64::NAN);
-        let record = EpochRecord {
-            epoch,
-            train_loss: get(&partial.train, "Loss"),
-            train_acc: get(&partial.train, "Accuracy"),
-            valid_loss: get(&partial.valid, "Loss"),
-            valid_acc: get(&partial.valid, "Accuracy"),
-            lr: get(&partial.train, "Learning Rate"),
-            train_seconds: partial
-                .train_done
-                .unwrap_or(now)
-                .duration_since(started)
-                .as_secs_f64(),
-            seconds: now.duration_since(started).as_secs_f64(),
-        };
-        let row = record.csv_row();
-        let appended = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&self.csv)
-            .and_then(|mut f| writeln!(f, "{row}").and_then(|_| f.sync_data()));
-        if let Err(e) = appended {
-            eprintln!("warning: cannot append to {}: {e}", self.csv.display());
+        match record(epoch, &partial) {
+            Ok(record) => {
+                self.records.retain(|r| r.epoch != epoch);
+                self.records.push(record);
+                if let Err(e) = self.file.write(&self.records) {
+                    self.fail(e.to_string());
+                } else if self.print {
+                    println!("{}", progress::epoch_line(&record, self.total_epochs));
+                }
+            }
+            Err(missing) => self.fail(format!(
+                "epoch {epoch}: Burn reported no {missing} metric (has its name changed?)"
+            )),
         }
-        if self.print {
-            println!(
-                "epoch {:>3}/{}  train loss {:.4} acc {:6.2}%  valid loss {:.4} acc {:6.2}%  lr {:.2e}  {:.2}s",
-                epoch,
-                self.total_epochs,
-                record.train_loss,
-                record.train_acc,
-                record.valid_loss,
-                record.valid_acc,
-                record.lr,
-                record.seconds
-            );
-        }
-        self.records.retain(|r| r.epoch != epoch);
-        self.records.push(record);
     }
+
+    fn fail(&mut self, message: String) {
+        if self.failure.is_none() {
+            self.interrupter.stop(Some(&message));
+            self.failure = Some(message);
+        }
+    }
+}
+
+/// The record of a finished epoch, or the name of the metric it lacks.
+fn record(epoch: usize, partial: &Partial) -> Result<EpochRecord, &'static str> {
+    let now = Instant::now();
+    let started = partial.started.unwrap_or(now);
+    let get = |map: &HashMap<Kind, f64>, kind: Kind, name: &'static str| {
+        map.get(&kind).copied().ok_or(name)
+    };
+    Ok(EpochRecord {
+        epoch,
+        train_loss: get(&partial.train, Kind::Loss, "training loss")?,
+        train_acc: get(&partial.train, Kind::Accuracy, "training accuracy")?,
+        valid_loss: get(&partial.valid, Kind::Loss, "validation loss")?,
+        valid_acc: get(&partial.valid, Kind::Accuracy, "validation accuracy")?,
+        lr: get(&partial.train, Kind::LearningRate, "learning rate")?,
+        train_seconds: partial
+            .train_done
+            .unwrap_or(now)
+            .duration_since(started)
+            .as_secs_f64(),
+        seconds: now.duration_since(started).as_secs_f64(),
+    })
 }
 
 impl MetricLogger for EpochLog {
     fn log(&mut self, update: MetricsUpdate, epoch: usize, split: &Split) {
+        if matches!(split, Split::Test(_)) {
+            return;
+        }
         let Ok(mut state) = self.inner.lock() else {
             return;
         };
         let mut values = Vec::new();
         for numeric in &update.entries_numeric {
-            let Some(name) = state.names.get(&numeric.entry.metric_id).cloned() else {
+            let Some(&kind) = state.kinds.get(&numeric.entry.metric_id) else {
                 continue;
             };
             if let Some(entry) = numeric
@@ -179,24 +179,8 @@ impl MetricLogger for EpochLog {
                 .as_ref()
                 .or(numeric.numeric_entry.as_ref())
             {
-                values.push((name, entry.current()));
+                values.push((kind, entry.current()));
             }
-        }
-        if matches!(split, Split::Test(_)) {
-            return;
-        }
-        if let Some((_, loss)) = values.iter().find(|(name, _)| name == "Loss")
-            && !loss.is_finite()
-            && !state.interrupter.should_stop()
-        {
-            let which = if matches!(split, Split::Train) {
-                "training"
-            } else {
-                "validation"
-            };
-            state.interrupter.stop(Some(&format!(
-                "{DIVERGED}: the {which} loss became {loss} in epoch {epoch}"
-            )));
         }
         let partial = state.partial.entry(epoch).or_default();
         partial.started.get_or_insert_with(Instant::now);
@@ -219,10 +203,8 @@ impl MetricLogger for EpochLog {
     }
 
     fn log_metric_definition(&mut self, definition: MetricDefinition) {
-        if let Ok(mut state) = self.inner.lock() {
-            state
-                .names
-                .insert(definition.metric_id.clone(), definition.name.to_string());
+        if let (Some(kind), Ok(mut state)) = (Kind::of(&definition), self.inner.lock()) {
+            state.kinds.insert(definition.metric_id, kind);
         }
     }
 
@@ -233,29 +215,46 @@ impl MetricLogger for EpochLog {
     }
 }
 
-/// Reads the rows of an existing `metrics.csv` up to and including `last_epoch` (resume).
-pub fn read_records(csv: &std::path::Path, last_epoch: usize) -> Vec<EpochRecord> {
-    let Ok(text) = std::fs::read_to_string(csv) else {
-        return Vec::new();
-    };
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let f: Vec<f64> = line
-                .split(',')
-                .map(|v| v.parse().unwrap_or(f64::NAN))
-                .collect();
-            (f.len() == 7).then(|| EpochRecord {
-                epoch: f[0] as usize,
-                train_loss: f[1],
-                train_acc: f[2],
-                valid_loss: f[3],
-                valid_acc: f[4],
-                lr: f[5],
-                train_seconds: f[6],
-                seconds: f[6],
-            })
-        })
-        .filter(|r| r.epoch >= 1 && r.epoch <= last_epoch)
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_epoch_without_a_metric_names_it() {
+        let mut partial = Partial::default();
+        partial.train.insert(Kind::Loss, 0.5);
+        partial.train.insert(Kind::Accuracy, 90.0);
+        partial.valid.insert(Kind::Loss, 0.4);
+        partial.valid.insert(Kind::Accuracy, 91.0);
+        assert_eq!(record(1, &partial), Err("learning rate"));
+        partial.train.insert(Kind::LearningRate, 1e-3);
+        let record = record(1, &partial).expect("complete");
+        assert_eq!((record.valid_acc, record.lr), (91.0, 1e-3));
+    }
+
+    #[test]
+    fn burns_metrics_are_recognised_by_their_types() {
+        let definition = |metric: &dyn Fn() -> MetricDefinition| Kind::of(&metric());
+        assert_eq!(
+            definition(&|| MetricDefinition::new(
+                MetricId::new(Arc::new("a".into())),
+                &LossMetric::new()
+            )),
+            Some(Kind::Loss)
+        );
+        assert_eq!(
+            definition(&|| MetricDefinition::new(
+                MetricId::new(Arc::new("b".into())),
+                &AccuracyMetric::new()
+            )),
+            Some(Kind::Accuracy)
+        );
+        assert_eq!(
+            definition(&|| MetricDefinition::new(
+                MetricId::new(Arc::new("c".into())),
+                &LearningRateMetric::new()
+            )),
+            Some(Kind::LearningRate)
+        );
+    }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::epoch_log::EpochRecord;
+use crate::metrics::EpochRecord;
 
 const SIZE: (u32, u32) = (1200, 480);
 

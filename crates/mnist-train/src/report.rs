@@ -8,14 +8,14 @@ use mnist_model::{Backend, Evaluation, Mlp};
 use serde::Serialize;
 
 use crate::config::TrainConfig;
-use crate::epoch_log::EpochRecord;
-
-/// Test images per forward pass.
-const EVAL_BATCH: usize = 1000;
+use crate::metrics::EpochRecord;
 
 /// Scores `model` on every image of `dataset`.
 pub fn evaluate(model: &Mlp, dataset: &MnistDataset, device: &Device) -> Evaluation {
-    Evaluation::run(model, dataset.tensor_batches(EVAL_BATCH, device))
+    Evaluation::run(
+        model,
+        dataset.tensor_batches(mnist_model::EVAL_BATCH, device),
+    )
 }
 
 /// What `summary.json` holds.
@@ -91,7 +91,7 @@ pub fn summary<'a>(
 }
 
 /// Writes `summary` as pretty JSON, atomically.
-pub fn write_summary(summary: &Summary, path: &Path) -> std::io::Result<()> {
-    let json = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
-    mnist_model::write_atomic(path, json.as_bytes())
+pub fn write_summary(summary: &Summary, path: &Path) -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(summary)?;
+    Ok(mnist_atomic::write(path, json.as_bytes())?)
 }

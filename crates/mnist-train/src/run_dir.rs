@@ -38,9 +38,9 @@ pub enum RunDirError {
     /// Filesystem error.
     #[error("cannot prepare run directory {path}: {error}")]
     Io {
-        /// The path.
+        /// The run directory.
         path: PathBuf,
-        /// Why.
+        /// The operating system's reason.
         error: std::io::Error,
     },
 }
@@ -48,7 +48,7 @@ pub enum RunDirError {
 /// A prepared run directory.
 #[derive(Debug, Clone)]
 pub struct RunDir {
-    /// Its path.
+    /// Where it is; every output of the run goes inside.
     pub path: PathBuf,
 }
 

@@ -1,8 +1,10 @@
-//! Assembling Burn's learner (model, optimiser, schedule, data loaders, metrics,
-//! checkpointers) and running it.
+//! Running Burn's learner: model, optimiser, schedule, data loaders, metrics, checkpointers,
+//! Ctrl-C, and how the run ended, as an [`Outcome`].
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 
+use anyhow::Context;
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
@@ -12,55 +14,48 @@ use burn::train::metric::{AccuracyMetric, LearningRateMetric, LossMetric};
 use burn::train::{
     Interrupter, Learner, MetricEarlyStoppingStrategy, StoppingCondition, SupervisedTraining,
 };
-use mnist_data::{MnistBatcher, MnistLoader, MnistSplits};
+use mnist_data::{MnistBatcher, MnistLoader};
 use mnist_model::Mlp;
 
 use crate::checkpoint::{self, AtomicCheckpointer};
 use crate::classifier::Classifier;
-use crate::config::TrainConfig;
+use crate::divergence::{Divergence, DivergenceWatch};
 use crate::epoch_log::EpochLog;
+use crate::metrics::{EpochRecord, MetricsFile};
+use crate::plan::Plan;
 use crate::quiet_renderer::QuietRenderer;
-use crate::run_dir::{CHECKPOINT_DIR, RunDir};
+use crate::run_dir::{CHECKPOINT_DIR, METRICS_FILE};
 use crate::schedule;
 
-/// Validation batches are large: no gradients, so memory is no concern.
-const VALID_BATCH: usize = 1000;
-
-/// How progress is shown and how training is stopped.
-pub struct Monitor {
-    /// Plain per-epoch lines instead of the terminal dashboard.
-    pub plain_output: bool,
-    /// Receives every epoch's metrics (metrics.csv, printed lines).
-    pub epoch_log: EpochLog,
-    /// Stops training at the next batch (Ctrl-C).
-    pub interrupter: Interrupter,
-}
-
 /// How training ended.
-pub struct Trained {
-    /// The model after the last completed epoch.
-    pub model: Mlp,
-    /// Why training stopped early, when it did (a signal, `q` in the dashboard, divergence).
-    pub interrupted: Option<String>,
-    /// Set when training failed (e.g. a device error).
-    pub error: Option<String>,
+pub enum Outcome {
+    /// Every epoch ran (or early stopping ended the run).
+    Completed {
+        /// The model after the last epoch (boxed: the other outcomes are small).
+        model: Box<Mlp>,
+        /// Every epoch's record, those of a resumed run's earlier epochs included.
+        records: Vec<EpochRecord>,
+    },
+    /// Stopped by a signal or by `q` in the dashboard; the last complete epoch is checkpointed.
+    Interrupted,
+    /// A loss became NaN or infinite; the epoch it happened in was not checkpointed.
+    Diverged(Divergence),
+    /// Training could not go on (a checkpoint or metrics file that cannot be written, a
+    /// device error, a data loader failure).
+    Failed(String),
 }
 
-/// Trains on `splits.train`, validating on `splits.valid` each epoch; resumes after
-/// `resume_epoch` when given.
-pub fn train(
-    config: &TrainConfig,
-    run: &RunDir,
-    splits: &MnistSplits,
-    device: &Device,
-    resume_epoch: Option<usize>,
-    monitor: Monitor,
-) -> anyhow::Result<Trained> {
-    let Monitor {
-        plain_output,
-        epoch_log,
-        interrupter,
-    } = monitor;
+/// Trains `plan.config` on `plan.splits.train`, validating on `plan.splits.valid` each epoch,
+/// resuming after `plan.resume_epoch` when set.
+pub fn train(plan: &Plan) -> anyhow::Result<Outcome> {
+    let Plan {
+        config,
+        device,
+        splits,
+        run,
+        resume_epoch,
+        ..
+    } = plan;
     device.seed(config.seed);
     let train_set = match config.data.train_limit {
         Some(limit) => splits.train.head(limit),
@@ -74,11 +69,12 @@ pub fn train(
         batches_per_epoch,
     )
     .map_err(|e| anyhow::anyhow!("schedule: {e}"))?;
-    // Parameters must be created on an autodiff device to be tracked for gradients.
+    // Parameters must be created on an autodiff device to be tracked for gradients. A resumed
+    // run's weights come from its checkpoint, so `init_from` is not read again.
     let train_device = device.clone().autodiff();
-    let mlp = match &config.init_from {
-        Some(path) => mnist_model::load_model(path, &train_device)?.0,
-        None => config.model.init(&train_device),
+    let mlp = match (&plan.initial_weights, resume_epoch) {
+        (Some(weights), None) => weights.clone(),
+        _ => config.model.init(&train_device),
     };
     let model = Classifier::new(mlp, config.loss.label_smoothing, &train_device);
     let learner = Learner::new(model, schedule::optimizer(&config.optimizer), scheduler);
@@ -93,22 +89,41 @@ pub fn train(
         config.shuffle_seed(),
         device.clone(),
     )
-    .with_augmentation(config.augment.augmentation())
+    .with_augmentation(config.augment)
     .starting_after(resume_epoch.unwrap_or(0))
     .on_epoch(Arc::new(move |epoch| {
         dropout_device.seed(mnist_data::loader::mix(seed, epoch as u64))
     }));
     let valid_loader = DataLoaderBuilder::new(MnistBatcher)
-        .batch_size(VALID_BATCH)
+        .batch_size(mnist_model::EVAL_BATCH)
         .set_device(device.clone())
         .build(splits.valid.clone());
+
+    let plain = std::env::var_os("CI").is_some() || !std::io::stdout().is_terminal();
+    let interrupter = Interrupter::new();
+    {
+        let interrupter = interrupter.clone();
+        // SIGINT and SIGTERM stop at the end of the current batch; the checkpoint of the last
+        // complete epoch stays on disk for --resume.
+        ctrlc::set_handler(move || interrupter.stop(Some("interrupted by signal")))
+            .context("installing the Ctrl-C handler")?;
+    }
+    let epoch_log = EpochLog::new(
+        MetricsFile::new(run.file(METRICS_FILE)),
+        config.epochs,
+        plain,
+        plan.previous.clone(),
+        interrupter.clone(),
+    );
+    let divergence = DivergenceWatch::new(interrupter.clone());
 
     let checkpoints = run.file(CHECKPOINT_DIR);
     let mut training = SupervisedTraining::new(&run.path, Arc::new(train_loader), valid_loader)
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .metric_train_numeric(LearningRateMetric::new())
         .with_metric_logger(FileMetricLogger::new(run.file("logs")))
-        .with_metric_logger(epoch_log)
+        .with_metric_logger(epoch_log.clone())
+        .with_metric_logger(divergence.clone())
         .with_custom_checkpointers(
             AtomicCheckpointer::new(&checkpoints, "model"),
             AtomicCheckpointer::new(&checkpoints, "optim"),
@@ -126,18 +141,27 @@ pub fn train(
             StoppingCondition::NoImprovementSince { n_epochs: patience },
         ));
     }
-    if plain_output {
+    if plain {
         training = training.renderer(Box::new(QuietRenderer));
     }
     if let Some(epoch) = resume_epoch {
-        training = training.checkpoint(epoch);
+        training = training.checkpoint(*epoch);
     }
     let result = training.launch(learner);
-    Ok(Trained {
-        model: result.model.mlp.valid(),
-        interrupted: result
-            .interrupted
-            .map(|i| i.reason.unwrap_or_else(|| "stopped".into())),
-        error: result.error.map(|e| e.to_string()),
+
+    // The most specific cause first: a divergence or a log failure also interrupts.
+    Ok(if let Some(error) = result.error {
+        Outcome::Failed(error.to_string())
+    } else if let Some(failure) = epoch_log.failure() {
+        Outcome::Failed(failure)
+    } else if let Some(divergence) = divergence.seen() {
+        Outcome::Diverged(divergence)
+    } else if result.interrupted.is_some() {
+        Outcome::Interrupted
+    } else {
+        Outcome::Completed {
+            model: Box::new(result.model.mlp.valid()),
+            records: epoch_log.records(),
+        }
     })
 }

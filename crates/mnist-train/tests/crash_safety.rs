@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use support::{assert_clean_failure, metrics_rows, model_logits, repo, summary, text, train};
+use support::{
+    assert_clean_failure, metrics_rows, model_logits, summary, text, train, train_command,
+};
 
 /// Small and quick (about 0.1 s an epoch), but with every source of randomness a resume
 /// must restore: shuffling, dropout masks and augmentation draws.
@@ -58,11 +60,7 @@ impl Moments {
 
 /// Starts `train`, SIGKILLs it after `after` unless it finished first; true if it finished.
 fn run_and_kill(args: &[&str], after: Duration) -> bool {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_train"))
-        .args(args)
-        .current_dir(repo())
-        .env("CI", "true")
-        .env_remove("MNIST_DIR")
+    let mut child = train_command(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -226,8 +224,11 @@ fn a_diverging_run_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint
         "a diverged run does not overwrite the model"
     );
 
-    // The good checkpoint still resumes, at the configured learning rate.
-    let resumed = train(&["--resume", "--out", run_arg, "--epochs", "2"]);
+    // The failed resume's --lr became the run's: the hinted command with a sane rate resumes
+    // from the good checkpoint.
+    let resumed = train(&[
+        "--resume", "--out", run_arg, "--epochs", "2", "--lr", "0.002",
+    ]);
     assert!(resumed.status.success(), "{}", text(&resumed.stderr));
     assert!(text(&resumed.stdout).contains("resuming after epoch 1 of 2"));
     let epochs: Vec<f64> = metrics_rows(&run).iter().map(|r| r[0]).collect();
@@ -303,21 +304,9 @@ fn sigint_and_sigterm_stop_cleanly_with_exit_130_and_the_resume_command() {
         let config = write_config(dir.path());
         let run = dir.path().join("run");
         let run_arg = run.to_str().expect("utf-8");
-        let child = Command::new(env!("CARGO_BIN_EXE_train"))
-            .args(["--config", &config, "--out", run_arg, "--epochs", "30"])
-            .current_dir(repo())
-            .env("CI", "true")
-            .env_remove("MNIST_DIR")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("train starts");
+        let child = spawn_train(&["--config", &config, "--out", run_arg, "--epochs", "30"]);
         // Signal once the first epoch is checkpointed, i.e. in the middle of training.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !has_complete_checkpoint(&run) {
-            assert!(Instant::now() < deadline, "no checkpoint within a minute");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_for_checkpoint(&run);
         kill(Pid::from_raw(child.id() as i32), signal).expect("signal sent");
         let out = child.wait_with_output().expect("train exits");
         let stderr = text(&out.stderr);
@@ -332,8 +321,189 @@ fn sigint_and_sigterm_stop_cleanly_with_exit_130_and_the_resume_command() {
             "an interrupted run saves no final model"
         );
 
-        let resumed = train(&["--resume", "--out", run_arg, "--epochs", "3"]);
+        // The hinted command, as printed.
+        let resumed = train(&["--resume", "--out", run_arg]);
         assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+        assert!(text(&resumed.stdout).contains("of 30"));
         assert!(run.join("model.bpk").is_file());
     }
+}
+
+/// Starts `train` in the background (output kept for the caller).
+fn spawn_train(args: &[&str]) -> std::process::Child {
+    train_command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("train starts")
+}
+
+/// Waits until `run` holds a complete checkpoint (the run is mid-training).
+fn wait_for_checkpoint(run: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !has_complete_checkpoint(run) {
+        assert!(Instant::now() < deadline, "no checkpoint within a minute");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_second_train_on_a_running_directory_is_refused_and_a_killed_one_leaves_no_lock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().expect("utf-8");
+    let mut first = spawn_train(&["--config", &config, "--out", run_arg, "--epochs", "200"]);
+    wait_for_checkpoint(&run);
+    for args in [
+        vec!["--config", &config, "--out", run_arg, "--force"],
+        vec!["--resume", "--out", run_arg],
+    ] {
+        let second = train(&args);
+        assert_clean_failure(&second, "is in use by another train process");
+        assert!(
+            text(&second.stderr).contains(&format!("(pid {})", first.id())),
+            "{}",
+            text(&second.stderr)
+        );
+    }
+    assert!(
+        run.join("config.toml").is_file() && has_complete_checkpoint(&run),
+        "the running run was not touched"
+    );
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    let resumed = train(&["--resume", "--out", run_arg, "--epochs", "20"]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+}
+
+/// A tmpfs mounted for one test: root mounts it, or `sudo -n` (as `.ci/run` does for its
+/// installs). Unmounted on drop.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+/// `program` run as root: directly when this is root, else through `sudo -n`.
+fn as_root(program: &str) -> Command {
+    let uid = Command::new("id").arg("-u").output().map(|o| o.stdout);
+    if uid.is_ok_and(|uid| uid.trim_ascii() == b"0") {
+        Command::new(program)
+    } else {
+        let mut command = Command::new("sudo");
+        command.args(["-n", program]);
+        command
+    }
+}
+
+impl Tmpfs {
+    /// Mounts `size` (e.g. "2m") with extra `options` (e.g. ",ro"), writable by anyone unless
+    /// read-only; `None` when it cannot be mounted, which is an error under CI.
+    fn mount(size: &str, options: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let status = as_root("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=1777{options}"),
+                "tmpfs",
+            ])
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .status();
+        if status.is_ok_and(|s| s.success()) {
+            return Some(Self { dir });
+        }
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the fault tests: mounting a tmpfs failed (neither root nor sudo -n)"
+        );
+        eprintln!("skipped: mounting a tmpfs needs root or sudo");
+        None
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn remount(&self, options: &str) {
+        let status = as_root("mount")
+            .args(["-o", &format!("remount,{options}")])
+            .arg(self.path())
+            .status()
+            .expect("mount runs");
+        assert!(status.success(), "remount {options}");
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = as_root("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[test]
+fn a_full_disk_stops_with_the_path_keeps_the_last_checkpoint_and_resume_finishes() {
+    // An epoch's checkpoint of the 784-64-10 model is ≈ 0.6 MB: 2 MB fill up within a few.
+    let Some(disk) = Tmpfs::mount("2m", "") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    let run = disk.path().join("run");
+    let run_arg = run.to_str().expect("utf-8");
+    let out = train(&["--config", &config, "--out", run_arg]);
+    assert_clean_failure(&out, "No space left on device");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(run_arg), "names the path: {stderr}");
+    assert!(
+        stderr.contains("continue with: train --resume --out"),
+        "{stderr}"
+    );
+    assert!(
+        has_complete_checkpoint(&run),
+        "a complete earlier checkpoint: {stderr}"
+    );
+    let rows_before = metrics_rows(&run).len();
+    let strays: Vec<PathBuf> = walk(&run)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    assert!(strays.is_empty(), "no half-written files left: {strays:?}");
+
+    disk.remount("size=64m");
+    let resumed = train(&["--resume", "--out", run_arg]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    let epochs: Vec<f64> = metrics_rows(&run).iter().map(|r| r[0]).collect();
+    assert_eq!(epochs, (1..=12).map(f64::from).collect::<Vec<_>>());
+    assert!(rows_before < 12);
+    assert!(run.join("model.bpk").is_file() && run.join("summary.json").is_file());
+}
+
+#[test]
+fn a_read_only_output_and_a_run_directory_deleted_mid_run_are_clear_errors() {
+    let Some(disk) = Tmpfs::mount("16m", ",ro") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    let run = disk.path().join("run");
+    let out = train(&["--config", &config, "--out", run.to_str().expect("utf-8")]);
+    assert_clean_failure(&out, "Read-only file system");
+    assert!(text(&out.stderr).contains(disk.path().to_str().expect("utf-8")));
+
+    let run = dir.path().join("doomed");
+    let run_arg = run.to_str().expect("utf-8");
+    let child = spawn_train(&["--config", &config, "--out", run_arg, "--epochs", "200"]);
+    wait_for_checkpoint(&run);
+    // Files appear while it deletes: retry until the directory is gone.
+    while run.exists() {
+        let _ = std::fs::remove_dir_all(&run);
+    }
+    let out = child.wait_with_output().expect("train exits");
+    assert_clean_failure(&out, "training failed");
+    assert!(text(&out.stderr).contains(run_arg), "{}", text(&out.stderr));
 }

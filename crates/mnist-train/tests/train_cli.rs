@@ -254,7 +254,7 @@ fn bad_configs_are_clear_errors_naming_file_and_field() {
     let valid = write("valid.toml", "epochs = 1\n[model]\nhidden = [8]\n");
     assert_clean_failure(
         &train(&["--config", &valid, "--out", &format!("{blocker}/run")]),
-        &format!("cannot prepare run directory {blocker}/run"),
+        &format!("cannot lock run directory {blocker}/run"),
     );
     let no_data = train(&[
         "--config",
@@ -360,4 +360,125 @@ fn early_stopping_ends_an_overfitting_run_and_the_best_epoch_becomes_the_model()
             .is_file(),
         "the best checkpoint is kept besides the last ones"
     );
+}
+
+#[test]
+fn resume_keeps_the_flags_it_takes_and_refuses_those_that_break_exactness() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().expect("utf-8");
+    let first = train(&[&QUICK[..4], &["--epochs", "1", "--out", run_arg]].concat());
+    assert!(first.status.success(), "{}", text(&first.stderr));
+
+    for (flag, value) in [
+        ("--batch-size", "32"),
+        ("--seed", "9"),
+        ("--train-limit", "100"),
+    ] {
+        let out = train(&["--resume", "--out", run_arg, flag, value]);
+        assert_clean_failure(&out, &format!("{flag} cannot change on --resume"));
+    }
+    let out = train(&["--resume", "--out", run_arg, "--init-from", run_arg]);
+    assert_clean_failure(&out, "--init-from has no effect on --resume");
+
+    // Extending the run is saved with it: the plain resume command goes on to epoch 3.
+    let extended = train(&["--resume", "--out", run_arg, "--epochs", "2"]);
+    assert!(extended.status.success(), "{}", text(&extended.stderr));
+    let saved = std::fs::read_to_string(run.join("config.toml")).expect("config.toml");
+    assert!(saved.contains("epochs = 2"), "{saved}");
+    let again = train(&["--resume", "--out", run_arg, "--epochs", "3"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let plain = train(&["--resume", "--out", run_arg]);
+    assert!(plain.status.success(), "{}", text(&plain.stderr));
+    assert!(
+        text(&plain.stdout).contains("resuming after epoch 3 of 3"),
+        "{}",
+        text(&plain.stdout)
+    );
+    let shorter = train(&["--resume", "--out", run_arg, "--epochs", "2"]);
+    assert_clean_failure(
+        &shorter,
+        "already holds 3 trained epochs; pass --epochs 3 or more",
+    );
+
+    // Training time in the summary is the training passes only, resumed epochs included.
+    let rows = metrics_rows(&run);
+    assert_eq!(rows.len(), 3);
+    let train_seconds: f64 = rows.iter().map(|r| r[6]).sum();
+    assert!(
+        rows.iter().all(|r| r[6] < r[7]),
+        "validation is excluded: {rows:?}"
+    );
+    let summary = summary(&run);
+    let reported = summary["train_seconds"].as_f64().expect("number");
+    assert!(
+        (reported - train_seconds).abs() < 0.01,
+        "{reported} vs the rows' {train_seconds}"
+    );
+}
+
+#[test]
+fn config_paths_are_relative_to_the_config_and_a_resume_does_not_need_init_from() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = dir.path().join("source");
+    let first = train(
+        &[
+            &QUICK[..4],
+            &["--epochs", "1", "--out", source.to_str().expect("utf-8")],
+        ]
+        .concat(),
+    );
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    // A config beside its weights names them by a relative path; train runs from the repo.
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).expect("mkdir");
+    std::fs::copy(
+        source.join("model.safetensors"),
+        project.join("start.safetensors"),
+    )
+    .expect("copy");
+    let config = project.join("tuned.toml");
+    std::fs::write(
+        &config,
+        "epochs = 1\ninit_from = \"start.safetensors\"\n[model]\nhidden = [128]\ndropout = 0.2\n\
+         [data]\ntrain_limit = 500\n[output]\ndir = \"runs\"\n",
+    )
+    .expect("write");
+    let out = train(&["--config", config.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run = project.join("runs/tuned");
+    assert!(
+        run.join("model.bpk").is_file(),
+        "output.dir is relative to the config"
+    );
+    assert!(summary(&run)["valid_accuracy"].as_f64().expect("number") > 80.0);
+    let saved = std::fs::read_to_string(run.join("config.toml")).expect("config.toml");
+    assert!(saved.contains("dropout = 0.2"), "{saved}");
+
+    // The starting weights are gone; the run's checkpoint is all a resume needs.
+    std::fs::remove_file(project.join("start.safetensors")).expect("rm");
+    let resumed = train(&[
+        "--resume",
+        "--out",
+        run.to_str().expect("utf-8"),
+        "--epochs",
+        "2",
+    ]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+}
+
+#[test]
+fn fetch_only_reads_the_configs_data_dir() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("elsewhere.toml");
+    std::fs::write(
+        &config,
+        "epochs = 1\n[model]\nhidden = [8]\n[data]\ndir = \"/nonexistent/mnist\"\n",
+    )
+    .expect("write");
+    let out = train(&["--fetch-only", "--config", config.to_str().expect("utf-8")]);
+    assert_clean_failure(&out, "cannot read /nonexistent/mnist");
+    let out = train(&["--fetch-only"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("MNIST ready: 60000 training and 10000 test images"));
 }

@@ -8,14 +8,20 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-pub fn train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_train"))
+/// The real `train` with `args`, run from the repository with plain output and the data
+/// sources CI uses.
+pub fn train_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_train"));
+    command
         .args(args)
         .current_dir(repo())
         .env("CI", "true")
-        .env_remove("MNIST_DIR")
-        .output()
-        .expect("train runs")
+        .env_remove("MNIST_DIR");
+    command
+}
+
+pub fn train(args: &[&str]) -> Output {
+    train_command(args).output().expect("train runs")
 }
 
 pub fn text(bytes: &[u8]) -> String {
@@ -37,7 +43,7 @@ pub fn metrics_rows(run: &Path) -> Vec<Vec<f64>> {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("epoch,train_loss,train_acc,valid_loss,valid_acc,lr,seconds")
+        Some("epoch,train_loss,train_acc,valid_loss,valid_acc,lr,train_seconds,seconds")
     );
     lines
         .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())

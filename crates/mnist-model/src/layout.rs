@@ -1,0 +1,9 @@
+//! The file names of a saved model, as `train` leaves them in a run directory and `infer`
+//! looks for them.
+
+/// File name of the final weights inside a run directory.
+pub const MODEL_FILE: &str = "model.bpk";
+/// File name of the architecture description inside a run directory.
+pub const ARCHITECTURE_FILE: &str = "model.json";
+/// File name of the exported weights inside a run directory.
+pub const SAFETENSORS_FILE: &str = "model.safetensors";

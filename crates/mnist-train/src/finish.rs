@@ -1,0 +1,82 @@
+//! Step three of a run: the final model (last or best epoch) saved, the test set scored
+//! once, `summary.json` and `curves.png` written, and the closing lines printed.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use mnist_model::{Mlp, save_model};
+
+use crate::checkpoint;
+use crate::config::FinalModel;
+use crate::metrics::EpochRecord;
+use crate::plan::Plan;
+use crate::plot;
+use crate::report;
+use crate::run_dir::{CHECKPOINT_DIR, CURVES_FILE, SUMMARY_FILE};
+
+/// Saves and reports the trained `model`; `started` is when the process began.
+pub fn finish(
+    plan: &Plan,
+    model: Mlp,
+    records: &[EpochRecord],
+    started: Instant,
+) -> anyhow::Result<()> {
+    let Plan {
+        config,
+        run,
+        device,
+        ..
+    } = plan;
+    let (model, final_epoch) = final_model(plan, records, model)?;
+    let model_path = save_model(&model, &config.model, &run.path)?;
+    // The test set is touched once, here, after model selection on validation.
+    let test = report::evaluate(&model, &plan.splits.test, device);
+    println!("{test}");
+    let summary = report::summary(
+        config,
+        plan.backend,
+        records,
+        &test,
+        final_epoch,
+        started.elapsed().as_secs_f64(),
+    );
+    report::write_summary(&summary, &run.file(SUMMARY_FILE))
+        .with_context(|| format!("writing {SUMMARY_FILE}"))?;
+    if let Err(e) = plot::draw_curves(records, &run.file(CURVES_FILE)) {
+        eprintln!("warning: {CURVES_FILE} not drawn: {e}");
+    }
+    println!(
+        "saved {} ({} epochs, {:.1} s of training, {:.2} s per epoch)",
+        model_path.display(),
+        records.len(),
+        summary.train_seconds,
+        summary.train_seconds / records.len().max(1) as f64
+    );
+    Ok(())
+}
+
+/// The weights saved as the run's model: the last epoch's, or with `final_model = "best"` the
+/// checkpoint with the lowest validation loss. Returns them with their epoch.
+fn final_model(plan: &Plan, records: &[EpochRecord], last: Mlp) -> anyhow::Result<(Mlp, usize)> {
+    let config = &plan.config;
+    let last_epoch = records.last().map_or(config.epochs, |r| r.epoch);
+    if config.checkpoint.final_model == FinalModel::Last {
+        return Ok((last, last_epoch));
+    }
+    let checkpoints = plan.run.file(CHECKPOINT_DIR);
+    let kept = checkpoint::complete_epochs(&checkpoints);
+    let best = records
+        .iter()
+        .filter(|r| r.valid_loss.is_finite() && kept.contains(&r.epoch))
+        .min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
+    let Some(best) = best else {
+        return Ok((last, last_epoch));
+    };
+    let model = checkpoint::load_model(&checkpoints, best.epoch, config, &plan.device)
+        .context("loading the best checkpoint")?;
+    println!(
+        "final model: epoch {} (lowest validation loss {:.4}, accuracy {:.2}%)",
+        best.epoch, best.valid_loss, best.valid_acc
+    );
+    Ok((model, best.epoch))
+}

@@ -106,12 +106,12 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 config.optimizer.lr,
             )
         }
-        Outcome::Failed(error) => {
-            let done = plan.run.last_checkpoint().unwrap_or(done);
-            bail!(
+        Outcome::Failed(error) => match plan.run.last_checkpoint() {
+            Some(done) => bail!(
                 "training failed: {error}\ncheckpoints up to epoch {done} are intact; once the \
                  cause is fixed, continue with: train --resume --out {run}"
-            )
-        }
+            ),
+            None => bail!("training failed: {error}\nno epoch was checkpointed in {run}"),
+        },
     }
 }

@@ -12,16 +12,14 @@ pixel / 255, flattened row-major, exactly as in the Rust crates.
 """
 
 import argparse
-import os
-import struct
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import mnist_files
 
 
 class Net(nn.Module):
@@ -41,31 +39,9 @@ class Net(nn.Module):
         return getattr(self, f"fc{self.depth}")(x)
 
 
-def mnist_dir() -> Path:
-    for env in ("MNIST_DIR", "MNIST_CACHE_DIR"):
-        if os.environ.get(env):
-            return Path(os.environ[env])
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mnist-burn" / "mnist"
-
-
-def read_idx(path: Path) -> np.ndarray:
-    data = path.read_bytes()
-    _zero, dtype, rank = struct.unpack(">HBB", data[:4])
-    if dtype != 0x08:
-        sys.exit(f"{path}: not a u8 IDX file")
-    dims = struct.unpack(">" + "I" * rank, data[4 : 4 + 4 * rank])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
 def load_split(prefix: str):
-    root = mnist_dir()
-    try:
-        images = read_idx(root / f"{prefix}-images-idx3-ubyte")
-        labels = read_idx(root / f"{prefix}-labels-idx1-ubyte")
-    except FileNotFoundError as e:
-        sys.exit(f"{e.filename}: missing; run `cargo run --release --bin mnist-fetch` first")
-    x = torch.from_numpy(images.reshape(-1, 784).astype(np.float32) / 255.0)
-    return x, torch.from_numpy(labels.astype(np.int64))
+    x, y = mnist_files.load_split(prefix)
+    return torch.from_numpy(x), torch.from_numpy(y)
 
 
 def hidden_of(state: dict) -> tuple:

@@ -17,7 +17,9 @@ pub struct Args {
     /// Image files (PNG, JPEG, BMP, GIF, WebP) or directories to search for them.
     #[arg(value_name = "IMAGE", required_unless_present = "test")]
     pub images: Vec<PathBuf>,
-    /// A run directory written by `train`, or the model file inside one.
+    /// A run directory written by `train`, the model file inside one, PyTorch weights
+    /// (.safetensors, .pt, .pth) or a Keras file (.keras, .weights.h5, .h5), told apart by
+    /// content.
     #[arg(
         long,
         short,
@@ -50,7 +52,19 @@ pub struct Args {
     /// Directory with the MNIST files for --test (also MNIST_DIR).
     #[arg(long, value_name = "DIR", requires = "test")]
     pub data_dir: Option<PathBuf>,
+    /// The pixel scale the model was trained on: 1 for pixel / 255 (every model `train`
+    /// writes), 255 for a model trained on raw 0–255 pixels.
+    #[arg(long, value_name = "SCALE", default_value_t = 1.0, value_parser = positive)]
+    pub input_scale: f32,
     /// Backend: ndarray, flex, wgpu or cuda, among those compiled in.
     #[arg(long, value_name = "NAME")]
     pub backend: Option<String>,
+}
+
+/// A finite number above 0.
+fn positive(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        _ => Err(format!("`{text}` is not a number above 0 (1 or 255)")),
+    }
 }

@@ -48,6 +48,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
     let backend = Backend::select(args.backend.as_deref())?;
     let device = backend.device()?;
     let (model, config) = load_model(&args.model, &device)?;
+    let model = model.scale_inputs(args.input_scale);
     let loaded = Loaded {
         model,
         config,

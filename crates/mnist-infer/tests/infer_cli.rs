@@ -399,6 +399,46 @@ fn bad_models_are_refused_with_the_path_and_the_reason() {
     std::fs::write(not_a_model.join("model.bpk"), "hello").expect("write");
     let out = infer(&["--model", not_a_model.to_str().expect("utf-8"), image]);
     assert_failure_naming(&out, &["not a readable model file"]);
+
+    let conv =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../mnist-keras/tests/fixtures/conv.keras");
+    let out = infer(&["--model", conv.to_str().expect("utf-8"), image]);
+    assert_failure_naming(
+        &out,
+        &[
+            "not a model this tool can load",
+            "layer `edges` (Conv2D) is not supported",
+        ],
+    );
+    let onnx = trained_model_dir().join("model.onnx");
+    let out = infer(&["--model", onnx.to_str().expect("utf-8"), image]);
+    assert_failure_naming(&out, &["ONNX graphs are written for other runtimes"]);
+}
+
+#[test]
+fn the_keras_and_pytorch_exports_read_as_the_run_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let images = write_digits(dir.path(), 4);
+    let images: Vec<&str> = images.iter().map(|p| p.to_str().expect("utf-8")).collect();
+    let run = infer(&[&["--model", model_arg(), "--top-k", "3"][..], &images].concat());
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    for export in ["model.keras", "model.safetensors"] {
+        let model = trained_model_dir().join(export);
+        let model = model.to_str().expect("utf-8");
+        let out = infer(&[&["--model", model, "--top-k", "3"][..], &images].concat());
+        assert!(out.status.success(), "{export}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), text(&run.stdout), "{export}");
+    }
+    for bad in ["0", "-255", "nan", "x"] {
+        let flag = format!("--input-scale={bad}");
+        let out = infer(&["--model", model_arg(), &flag, images[0]]);
+        assert_eq!(out.status.code(), Some(2), "--input-scale {bad}");
+        assert!(
+            text(&out.stderr).contains("is not a number above 0"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::layout::MODEL_FILE;
 pub enum ModelFileError {
     /// Neither a run directory with a model nor a model file.
     #[error(
-        "{path}: no model there (expected a run directory containing {MODEL_FILE}, a .bpk file, or PyTorch weights: .safetensors, .pt, .pth)"
+        "{path}: no model there (expected a run directory containing {MODEL_FILE}, a .bpk file, PyTorch weights (.safetensors, .pt, .pth) or a Keras file (.keras, .weights.h5, .h5))"
     )]
     Missing {
         /// The path given.
@@ -42,6 +42,15 @@ pub enum ModelFileError {
         architecture: String,
         /// Missing, unexpected or mis-shaped tensors.
         details: String,
+    },
+    /// A readable file holding a model this tool cannot run (a convolution, a tanh layer, 12
+    /// classes, an ONNX graph, …).
+    #[error("{path}: not a model this tool can load: {reason}")]
+    Unsupported {
+        /// The file given.
+        path: PathBuf,
+        /// What it holds that the MLPs here are not.
+        reason: String,
     },
     /// A model of another architecture than the one asked for (`train --init-from`).
     #[error("{path} holds a {found} model but model.hidden describes {expected}")]

@@ -26,17 +26,6 @@ pub enum ForeignFormat {
     PyTorch,
 }
 
-impl ForeignFormat {
-    /// The format a file's extension names, if it is one of these.
-    pub fn of(path: &Path) -> Option<Self> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "safetensors" => Some(Self::Safetensors),
-            "pt" | "pth" => Some(Self::PyTorch),
-            _ => None,
-        }
-    }
-}
-
 /// Writes `model` to `path` as safetensors with PyTorch's names and layout, atomically.
 /// The same weights always give the same bytes (see [`canonical_header`]).
 pub fn export_safetensors(

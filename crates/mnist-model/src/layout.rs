@@ -7,3 +7,7 @@ pub const MODEL_FILE: &str = "model.bpk";
 pub const ARCHITECTURE_FILE: &str = "model.json";
 /// File name of the exported weights inside a run directory.
 pub const SAFETENSORS_FILE: &str = "model.safetensors";
+/// File name of the Keras export inside a run directory.
+pub const KERAS_FILE: &str = "model.keras";
+/// File name of the ONNX export inside a run directory.
+pub const ONNX_FILE: &str = "model.onnx";

@@ -1,6 +1,7 @@
 //! The MNIST models and everything both binaries need to agree on about them: the MLP built
 //! from an [`MlpConfig`], the compute [`Backend`] choice, and the on-disk model format
-//! ([`save_model`]/[`load_model`]), with PyTorch-convention safetensors for open weights.
+//! ([`save_model`]/[`load_model`]), with open weights: PyTorch-convention safetensors and
+//! Keras both ways, ONNX out.
 //!
 //! This crate knows nothing of data loading, training loops or image files.
 
@@ -8,16 +9,22 @@ pub mod backend;
 pub mod error;
 pub mod evaluate;
 pub mod exchange;
+pub mod keras;
 pub mod layout;
 pub mod mlp;
+pub mod onnx;
+pub mod sniff;
 pub mod weights;
 
 pub use backend::{Backend, BackendError};
 pub use error::ModelFileError;
 pub use evaluate::{EVAL_BATCH, Evaluation, argmax};
 pub use exchange::{ForeignFormat, export_safetensors, import_weights};
-pub use layout::{ARCHITECTURE_FILE, MODEL_FILE, SAFETENSORS_FILE};
+pub use keras::{export_keras, import_keras};
+pub use layout::{ARCHITECTURE_FILE, KERAS_FILE, MODEL_FILE, ONNX_FILE, SAFETENSORS_FILE};
 pub use mlp::{CLASSES, INPUTS, Mlp, MlpConfig, MlpConfigError};
+pub use onnx::{ONNX_INPUT, ONNX_OUTPUT, export_onnx};
+pub use sniff::{ModelSource, sniff};
 pub use weights::{
     FORMAT_VERSION, ModelDescription, load_model, load_model_as, load_weights, read_architecture,
     save_model, save_weights,

@@ -136,6 +136,26 @@ impl Mlp {
     pub fn probabilities(&self, images: Tensor<2>) -> Tensor<2> {
         burn::tensor::activation::softmax(self.forward(images), 1)
     }
+
+    /// The same model for inputs `factor` times smaller: a model trained on pixels in
+    /// 0–255 becomes one that takes pixel / 255 (`factor` = 255), like every model here.
+    /// The factor is folded into the first layer's weights, so nothing else changes:
+    /// `W · (factor · x) + b = (factor · W) · x + b`.
+    pub fn scale_inputs(mut self, factor: f32) -> Self {
+        let first = self.hidden.first_mut().unwrap_or(&mut self.output);
+        first.weight = first.weight.clone().map(|w| w.mul_scalar(factor));
+        self
+    }
+
+    /// Every layer, input to output: the hidden ones, then the output layer.
+    pub(crate) fn layers(&self) -> impl Iterator<Item = &Linear> {
+        self.hidden.iter().chain([&self.output])
+    }
+
+    /// Every layer, input to output, to set their weights.
+    pub(crate) fn layers_mut(&mut self) -> impl Iterator<Item = &mut Linear> {
+        self.hidden.iter_mut().chain([&mut self.output])
+    }
 }
 
 #[cfg(test)]

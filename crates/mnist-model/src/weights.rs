@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ModelFileError;
 use crate::exchange::{ForeignFormat, export_safetensors, import_weights};
-use crate::layout::{ARCHITECTURE_FILE, MODEL_FILE, SAFETENSORS_FILE};
+use crate::keras::{export_keras, import_keras};
+use crate::layout::{ARCHITECTURE_FILE, KERAS_FILE, MODEL_FILE, ONNX_FILE, SAFETENSORS_FILE};
 use crate::mlp::{Mlp, MlpConfig};
+use crate::onnx::export_onnx;
+use crate::sniff::{ModelSource, sniff};
 
 /// Format tag written into `model.json`.
 const FORMAT: &str = "mnist-burn-mlp";
@@ -31,8 +34,9 @@ pub struct ModelDescription {
     pub input: String,
 }
 
-/// Writes `model.bpk`, `model.json` and the PyTorch-convention `model.safetensors` into
-/// `dir`, each atomically (temporary file, then rename), and returns the path of the weights.
+/// Writes `model.bpk`, `model.json` and the open-weights exports (PyTorch-convention
+/// `model.safetensors`, Keras `model.keras`, `model.onnx`) into `dir`, each atomically
+/// (temporary file, then rename), and returns the path of the weights.
 pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf, ModelFileError> {
     let description = ModelDescription {
         format: FORMAT.into(),
@@ -51,6 +55,8 @@ pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf
     let arch = dir.join(ARCHITECTURE_FILE);
     mnist_atomic::write(&arch, json.as_bytes()).map_err(|e| write_err(&arch, e.io.to_string()))?;
     export_safetensors(model, config, &dir.join(SAFETENSORS_FILE))?;
+    export_keras(model, &dir.join(KERAS_FILE))?;
+    export_onnx(model, &dir.join(ONNX_FILE))?;
     Ok(weights)
 }
 
@@ -64,16 +70,32 @@ pub fn save_weights(model: &Mlp, path: &Path, architecture: &str) -> Result<(), 
 }
 
 /// Loads a model from a run directory, from a `.bpk` file whose directory holds
-/// `model.json`, or from PyTorch-convention weights (`.safetensors`, `.pt`, `.pth`; see
-/// [`crate::exchange`]); returns it with its architecture.
+/// `model.json`, from PyTorch-convention weights (`.safetensors`, `.pt`, `.pth`; see
+/// [`crate::exchange`]) or from a Keras file (`.keras`, `.weights.h5`, `.h5`; see
+/// [`crate::keras`]), told apart by content; returns it with its architecture.
 pub fn load_model(path: &Path, device: &Device) -> Result<(Mlp, MlpConfig), ModelFileError> {
-    if let Some(format) = ForeignFormat::of(path).filter(|_| path.is_file()) {
-        return import_weights(path, format, device);
-    }
-    let weights = if path.is_dir() {
-        path.join(MODEL_FILE)
-    } else {
-        path.to_path_buf()
+    let weights = match sniff(path)? {
+        ModelSource::RunDir => path.join(MODEL_FILE),
+        ModelSource::Burnpack => path.to_path_buf(),
+        ModelSource::Safetensors => {
+            return import_weights(path, ForeignFormat::Safetensors, device);
+        }
+        ModelSource::PyTorch => return import_weights(path, ForeignFormat::PyTorch, device),
+        ModelSource::Keras => {
+            let bytes = std::fs::read(path).map_err(|e| ModelFileError::Corrupt {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+            return import_keras(path, &bytes, device);
+        }
+        ModelSource::Onnx => {
+            return Err(ModelFileError::Unsupported {
+                path: path.to_path_buf(),
+                reason: "ONNX graphs are written for other runtimes and not read back; load \
+                         the run directory, or its model.safetensors or model.keras"
+                    .into(),
+            });
+        }
     };
     if !weights.is_file() {
         return Err(ModelFileError::Missing {
@@ -191,7 +213,13 @@ mod tests {
         files.sort();
         assert_eq!(
             files,
-            [MODEL_FILE, ARCHITECTURE_FILE, SAFETENSORS_FILE],
+            [
+                MODEL_FILE,
+                ARCHITECTURE_FILE,
+                KERAS_FILE,
+                ONNX_FILE,
+                SAFETENSORS_FILE
+            ],
             "no temporary files left behind"
         );
     }

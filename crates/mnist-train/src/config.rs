@@ -25,10 +25,14 @@ pub struct TrainConfig {
     /// `[model]`: hidden widths and dropout.
     pub model: MlpConfig,
     /// Start from these weights instead of a random initialisation: a run directory, a
-    /// `.bpk` model, or PyTorch weights (`.safetensors`, `.pt`, `.pth`) of the same
-    /// architecture.
+    /// `.bpk` model, PyTorch weights (`.safetensors`, `.pt`, `.pth`) or a Keras file
+    /// (`.keras`, `.weights.h5`, `.h5`) of the same architecture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_from: Option<PathBuf>,
+    /// The pixel scale the `init_from` model was trained on: 1 for pixel / 255 (the default,
+    /// as here), 255 for raw 0–255 pixels. Folded into its first layer on loading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_input_scale: Option<f32>,
     /// `[data]`: where MNIST comes from, the validation split, batching.
     #[serde(default)]
     pub data: DataConfig,
@@ -447,6 +451,11 @@ impl TrainConfig {
         self.augment.validate()?;
         self.checkpoint.validate()?;
         self.early_stopping.validate()?;
+        if let Some(scale) = self.init_input_scale {
+            check(scale.is_finite() && scale > 0.0, || {
+                format!("init_input_scale is {scale}: it must be > 0 (255 for raw 0–255 pixels)")
+            })?;
+        }
         if let Some(backend) = &self.backend {
             backend
                 .parse::<mnist_model::Backend>()

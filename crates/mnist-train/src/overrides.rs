@@ -29,10 +29,15 @@ pub struct Overrides {
     /// Backend: ndarray, flex, wgpu or cuda, among those compiled in (overrides `backend`).
     #[arg(long, value_name = "NAME")]
     pub backend: Option<String>,
-    /// Start from these weights: a run directory, a .bpk model, or PyTorch weights
-    /// (.safetensors, .pt, .pth) of the config's architecture (overrides `init_from`).
+    /// Start from these weights: a run directory, a .bpk model, PyTorch weights
+    /// (.safetensors, .pt, .pth) or a Keras file (.keras, .weights.h5, .h5) of the config's
+    /// architecture (overrides `init_from`).
     #[arg(long, value_name = "PATH")]
     pub init_from: Option<PathBuf>,
+    /// The pixel scale the --init-from model was trained on: 255 for raw 0–255 pixels
+    /// (overrides `init_input_scale`; default 1, pixel / 255).
+    #[arg(long, value_name = "SCALE")]
+    pub init_input_scale: Option<f32>,
     /// Train on the first N training images only (overrides `data.train_limit`).
     #[arg(long, value_name = "N")]
     pub train_limit: Option<usize>,
@@ -49,6 +54,7 @@ impl Overrides {
             data_dir,
             backend,
             init_from,
+            init_input_scale,
             train_limit,
         } = self.clone();
         set(&mut config.epochs, epochs);
@@ -58,6 +64,7 @@ impl Overrides {
         set_some(&mut config.data.dir, data_dir);
         set_some(&mut config.backend, backend);
         set_some(&mut config.init_from, init_from);
+        set_some(&mut config.init_input_scale, init_input_scale);
         set_some(&mut config.data.train_limit, train_limit);
     }
 
@@ -86,10 +93,10 @@ impl Overrides {
                  to change it"
             ));
         }
-        if self.init_from.is_some() {
+        if self.init_from.is_some() || self.init_input_scale.is_some() {
             return Err(
-                "--init-from has no effect on --resume: the run continues from its own \
-                        checkpoint"
+                "--init-from and --init-input-scale have no effect on --resume: the run \
+                 continues from its own checkpoint"
                     .into(),
             );
         }

@@ -49,7 +49,8 @@ pub fn resolve(args: &Args) -> anyhow::Result<Plan> {
     let initial_weights = match (&config.init_from, args.resume) {
         (Some(path), false) => Some(
             mnist_model::load_model_as(&config.model, path, &device.clone().autodiff())
-                .context("init_from")?,
+                .context("init_from")?
+                .scale_inputs(config.init_input_scale.unwrap_or(1.0)),
         ),
         _ => None,
     };

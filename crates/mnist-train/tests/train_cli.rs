@@ -35,6 +35,8 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
         "model.bpk",
         "model.json",
         "model.safetensors",
+        "model.keras",
+        "model.onnx",
         "metrics.csv",
         "curves.png",
         "summary.json",
@@ -81,27 +83,40 @@ fn init_from_starts_at_the_given_weights_and_refuses_another_architecture() {
     let source_accuracy = summary(&source)["valid_accuracy"].as_f64().expect("number");
 
     // One epoch on 256 images barely moves a random model (≈ 30 %); from the exported
-    // weights it starts where the source run ended.
+    // weights (PyTorch's or Keras's) it starts where the source run ended.
+    for export in ["model.safetensors", "model.keras"] {
+        let run = dir.path().join(format!("from-{export}"));
+        let out = train(&[
+            "--config",
+            "configs/mlp-128.toml",
+            "--train-limit",
+            "256",
+            "--epochs",
+            "1",
+            "--init-from",
+            source.join(export).to_str().expect("utf-8"),
+            "--out",
+            run.to_str().expect("utf-8"),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let accuracy = summary(&run)["valid_accuracy"].as_f64().expect("number");
+        assert!(
+            (accuracy - source_accuracy).abs() < 5.0,
+            "{export}: started from {source_accuracy}%, got {accuracy}%"
+        );
+    }
     let weights = source.join("model.safetensors");
-    let run = dir.path().join("continued");
     let out = train(&[
         "--config",
         "configs/mlp-128.toml",
-        "--train-limit",
-        "256",
-        "--epochs",
-        "1",
         "--init-from",
         weights.to_str().expect("utf-8"),
+        "--init-input-scale",
+        "0",
         "--out",
-        run.to_str().expect("utf-8"),
+        dir.path().join("scaled").to_str().expect("utf-8"),
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let accuracy = summary(&run)["valid_accuracy"].as_f64().expect("number");
-    assert!(
-        (accuracy - source_accuracy).abs() < 5.0,
-        "started from {source_accuracy}%, got {accuracy}%"
-    );
+    assert_clean_failure(&out, "init_input_scale is 0: it must be > 0");
 
     let other = dir.path().join("other");
     let out = train(&[
@@ -379,7 +394,10 @@ fn resume_keeps_the_flags_it_takes_and_refuses_those_that_break_exactness() {
         assert_clean_failure(&out, &format!("{flag} cannot change on --resume"));
     }
     let out = train(&["--resume", "--out", run_arg, "--init-from", run_arg]);
-    assert_clean_failure(&out, "--init-from has no effect on --resume");
+    assert_clean_failure(
+        &out,
+        "--init-from and --init-input-scale have no effect on --resume",
+    );
 
     // Extending the run is saved with it: the plain resume command goes on to epoch 3.
     let extended = train(&["--resume", "--out", run_arg, "--epochs", "2"]);

@@ -1,0 +1,143 @@
+//! ONNX out: `model.onnx` for every other runtime (onnxruntime, TensorRT, OpenVINO, the
+//! browser), written by Burn's own exporter (`burn-onnx`'s `export` feature), which traces
+//! the model's forward pass and so cannot drift from it.
+//!
+//! The graph's input `pixels` is `[batch, 784]` float pixels / 255 (the batch axis dynamic),
+//! its output `logits` is `[batch, 10]` (opset 18: MatMul, Add, Relu).
+
+use std::path::Path;
+
+use burn::prelude::*;
+use burn_onnx::export::{AxisSpec, InputSpec, OnnxExporter};
+use onnx_ir::{Message, ModelProto};
+
+use crate::error::ModelFileError;
+use crate::mlp::{INPUTS, Mlp};
+
+/// The graph input's name.
+pub const ONNX_INPUT: &str = "pixels";
+/// The graph output's name.
+pub const ONNX_OUTPUT: &str = "logits";
+
+/// Writes `model` to `path` as ONNX, atomically.
+pub fn export_onnx(model: &Mlp, path: &Path) -> Result<(), ModelFileError> {
+    let write_err = |reason: String| ModelFileError::Write {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let device = Device::default();
+    // Two traces with different batch sizes tell the exporter which axis is the batch.
+    let sample = Tensor::<2>::zeros([1, INPUTS], &device);
+    let validation = Tensor::<2>::zeros([2, INPUTS], &device);
+    let specs = [InputSpec::new([
+        AxisSpec::dynamic("batch"),
+        AxisSpec::Static,
+    ])];
+    let onnx = OnnxExporter::new()
+        .export_dynamic(model, sample, validation, &specs, Mlp::forward)
+        .map_err(|e| write_err(format!("ONNX export failed: {e}")))?;
+    let bytes = named(onnx.as_bytes()).map_err(|e| write_err(format!("ONNX export: {e}")))?;
+    mnist_atomic::write(path, &bytes).map_err(|e| write_err(e.io.to_string()))
+}
+
+/// Renames the graph's one input and one output from the tracer's tensor numbers
+/// (`tensor_4`, …) to [`ONNX_INPUT`] and [`ONNX_OUTPUT`], the names runtimes' users address.
+fn named(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut model = ModelProto::parse_from_bytes(bytes).map_err(|e| e.to_string())?;
+    let graph = model.graph.as_mut().ok_or("no graph")?;
+    let (Some(input), Some(output)) = (graph.input.first(), graph.output.first()) else {
+        return Err("the graph has no input or no output".into());
+    };
+    let renames = [
+        (input.name.clone(), ONNX_INPUT),
+        (output.name.clone(), ONNX_OUTPUT),
+    ];
+    for (old, new) in &renames {
+        let node_names = graph
+            .node
+            .iter_mut()
+            .flat_map(|node| node.input.iter_mut().chain(node.output.iter_mut()));
+        let value_names = graph
+            .input
+            .iter_mut()
+            .chain(graph.output.iter_mut())
+            .chain(graph.value_info.iter_mut())
+            .map(|value| &mut value.name);
+        for name in node_names.chain(value_names) {
+            if name == old {
+                *name = (*new).to_string();
+            }
+        }
+    }
+    model.write_to_bytes().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mlp::{CLASSES, MlpConfig};
+
+    /// The dimensions of a graph input or output: a name for a symbolic axis, else its size.
+    fn dims(value: &onnx_ir::ValueInfoProto) -> Vec<String> {
+        value
+            .type_
+            .tensor_type()
+            .shape
+            .dim
+            .iter()
+            .map(|d| {
+                if d.has_dim_param() {
+                    d.dim_param().to_string()
+                } else {
+                    d.dim_value().to_string()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_graph_has_named_io_a_dynamic_batch_and_the_weights() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("model.onnx");
+        let config = MlpConfig {
+            hidden: vec![16, 8],
+            dropout: 0.3,
+        };
+        export_onnx(&config.init(&Device::default()), &path).expect("export");
+        let model =
+            ModelProto::parse_from_bytes(&std::fs::read(&path).expect("read")).expect("parses");
+        assert!(model.opset_import.iter().any(|o| o.version >= 13));
+        let graph = model.graph.as_ref().expect("graph");
+        assert_eq!(graph.input.len(), 1);
+        assert_eq!(graph.input[0].name, ONNX_INPUT);
+        assert_eq!(dims(&graph.input[0]), ["batch", &INPUTS.to_string()]);
+        assert_eq!(graph.output[0].name, ONNX_OUTPUT);
+        assert_eq!(dims(&graph.output[0]), ["batch", &CLASSES.to_string()]);
+        let ops: Vec<&str> = graph.node.iter().map(|n| n.op_type.as_str()).collect();
+        assert!(
+            ops.contains(&"Relu") && !ops.iter().any(|op| op.contains("Dropout")),
+            "{ops:?}"
+        );
+        // Float initializers are the weights; the exporter adds a few integer shape constants.
+        const FLOAT: i32 = 1;
+        let weights: usize = graph
+            .initializer
+            .iter()
+            .filter(|t| t.data_type == FLOAT)
+            .map(|t| t.dims.iter().product::<i64>() as usize)
+            .sum();
+        assert_eq!(weights, config.num_params());
+        assert!(
+            graph
+                .node
+                .iter()
+                .any(|n| n.input.iter().any(|i| i == ONNX_INPUT))
+        );
+        assert!(
+            graph
+                .node
+                .iter()
+                .any(|n| n.output.iter().any(|o| o == ONNX_OUTPUT))
+        );
+    }
+}

@@ -14,8 +14,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-source scripts/torch-venv.sh keras h5py
+# Keras picks its backend on import (also in torch-venv.sh's check); TensorFlow, its
+# default, is not installed.
 export KERAS_BACKEND=torch
+source scripts/torch-venv.sh keras h5py
 run="${1:-artifacts/mlp-256-128}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -44,17 +44,7 @@ target/release/infer --model "$run" --test --logits "$work/burn.csv" | head -1 |
 "$PYTHON" scripts/foreign_logits.py keras "$run/model.keras" --out "$work/keras.csv" \
   | tee "$work/keras-load.txt"
 [ "$(percent "$work/burn.txt")" = "$(percent "$work/keras-load.txt")" ] || fail "test accuracy"
-"$PYTHON" - "$work/burn.csv" "$work/keras.csv" <<'PY'
-import sys
-import numpy as np
-burn, keras = (np.loadtxt(p, delimiter=",") for p in sys.argv[1:3])
-diff = np.abs(burn - keras).max()
-same = (burn.argmax(1) == keras.argmax(1)).sum()
-print(f"logits max |Burn - Keras| = {diff:.2e} over {burn.shape[0]} images; "
-      f"identical predicted class for {same}/{burn.shape[0]}")
-if diff > 1e-4 or same != burn.shape[0]:
-    sys.exit("MISMATCH")
-PY
+"$PYTHON" scripts/compare_logits.py "$work/burn.csv" "$work/keras.csv" Keras
 
 echo "== fine-tuning from the Keras weights (train --init-from model.weights.h5 --epochs 5)"
 target/release/train --config configs/mlp-128.toml --init-from "$work/keras/model.weights.h5" \

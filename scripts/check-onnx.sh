@@ -19,15 +19,5 @@ if [ ! -f "$run/model.onnx" ]; then
 fi
 target/release/infer --model "$run" --test --logits "$work/burn.csv" | head -1
 "$EXCHANGE_PYTHON" scripts/foreign_logits.py onnx "$run/model.onnx" --out "$work/onnx.csv"
-"$EXCHANGE_PYTHON" - "$work/burn.csv" "$work/onnx.csv" <<'PY'
-import sys
-import numpy as np
-burn, onnx = (np.loadtxt(p, delimiter=",") for p in sys.argv[1:3])
-diff = np.abs(burn - onnx).max()
-same = (burn.argmax(1) == onnx.argmax(1)).sum()
-print(f"logits max |Burn - onnxruntime| = {diff:.2e} over {burn.shape[0]} images; "
-      f"identical predicted class for {same}/{burn.shape[0]}")
-if diff > 1e-4 or same != burn.shape[0]:
-    sys.exit("MISMATCH")
-PY
+"$EXCHANGE_PYTHON" scripts/compare_logits.py "$work/burn.csv" "$work/onnx.csv" onnxruntime
 echo "OK: onnxruntime runs model.onnx as Burn runs the model"

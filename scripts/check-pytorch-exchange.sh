@@ -24,17 +24,7 @@ fi
 echo "== Burn -> PyTorch ($run/model.safetensors)"
 target/release/infer --model "$run" --test --logits "$work/burn.csv" | head -1
 "$PYTHON" scripts/pytorch_mlp.py logits "$run/model.safetensors" --out "$work/torch.csv"
-"$PYTHON" - "$work/burn.csv" "$work/torch.csv" <<'PY'
-import sys
-import numpy as np
-burn, torch = (np.loadtxt(p, delimiter=",") for p in sys.argv[1:3])
-diff = np.abs(burn - torch).max()
-same = (burn.argmax(1) == torch.argmax(1)).sum()
-print(f"logits max |Burn - PyTorch| = {diff:.2e} over {burn.shape[0]} images; "
-      f"identical predicted class for {same}/{burn.shape[0]}")
-if diff > 1e-4 or same != burn.shape[0]:
-    sys.exit("MISMATCH")
-PY
+"$PYTHON" scripts/compare_logits.py "$work/burn.csv" "$work/torch.csv" PyTorch
 
 echo "== PyTorch -> Burn (state_dict .pt)"
 "$PYTHON" scripts/pytorch_mlp.py train --epochs 2 --out "$work/state_dict.pt" | tail -1 | tee "$work/torch.txt"

@@ -1,7 +1,7 @@
 //! Any bytes through `infer`'s image reading (format sniffing, decoding with limits, EXIF
-//! orientation, ink map, marks, segmentation, the MNIST box), as one digit and as a
-//! number: an error is fine, a panic is a bug, and every accepted image must yield digits
-//! with some ink (a blank one is refused instead).
+//! orientation, ink map, marks, segmentation, the MNIST box, the Fashion-MNIST frame), as one
+//! digit, as a number and as a product: an error is fine, a panic is a bug, and every accepted
+//! image must yield digits with some ink (a blank one is refused instead).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(image) = decode_bytes(data) else {
         return;
     };
-    for mode in [Mode::Digit, Mode::Number] {
+    for mode in [Mode::Digit, Mode::Number, Mode::Product] {
         if let Ok(prepared) = prepare(&image, mode) {
             assert!(!prepared.glyphs.is_empty(), "an accepted image yields a digit");
             for glyph in &prepared.glyphs {

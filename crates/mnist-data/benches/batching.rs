@@ -61,6 +61,7 @@ fn loader(c: &mut Criterion) {
         scale: 0.1,
         shift_px: 2.0,
         elastic_px: 0.0,
+        flip_horizontal: false,
     };
     let elastic = Augmentation {
         elastic_px: 1.0,

@@ -1,5 +1,6 @@
-//! On-the-fly augmentation of 28×28 u8 digits: a random affine map (rotation, scale, shift)
-//! and an optional smooth elastic displacement, resampled bilinearly.
+//! On-the-fly augmentation of 28×28 u8 images: a random affine map (rotation, scale, shift,
+//! and for clothes a left-right mirror) and an optional smooth elastic displacement (for
+//! handwriting), resampled bilinearly.
 //!
 //! Written here rather than taken from `image`/`imageproc`: those resample whole images through
 //! generic pixel containers, and at 28×28 per image the allocation and dispatch would cost
@@ -27,6 +28,8 @@ pub struct Augmentation {
     pub shift_px: f32,
     /// Maximum elastic displacement of the coarse control grid, in pixels (0 = none).
     pub elastic_px: f32,
+    /// Mirror half of the images left to right (a shirt mirrored is a shirt; a digit is not).
+    pub flip_horizontal: bool,
 }
 
 /// One concrete distortion: the inverse map from output to source coordinates.
@@ -60,7 +63,11 @@ impl Augmentation {
 
     /// Whether any distortion is enabled.
     pub fn is_active(&self) -> bool {
-        self.rotation_deg > 0.0 || self.scale > 0.0 || self.shift_px > 0.0 || self.elastic_px > 0.0
+        self.rotation_deg > 0.0
+            || self.scale > 0.0
+            || self.shift_px > 0.0
+            || self.elastic_px > 0.0
+            || self.flip_horizontal
     }
 
     /// Writes a randomly distorted copy of `image` (784 pixels) into `out`.
@@ -85,9 +92,20 @@ impl Augmentation {
         for point in &mut elastic {
             *point = [symmetric(self.elastic_px), symmetric(self.elastic_px)];
         }
-        // Inverse of s·R(θ) is R(−θ)/s.
+        // Inverse of s·R(θ) is R(−θ)/s; a mirror negates the output's x first. Drawn only
+        // when enabled, so configs without it keep their random sequence.
         let (sin, cos) = angle.sin_cos();
-        let inverse = [cos / scale, sin / scale, -sin / scale, cos / scale];
+        let mirror = if self.flip_horizontal && rng.random_bool(0.5) {
+            -1.0
+        } else {
+            1.0
+        };
+        let inverse = [
+            mirror * cos / scale,
+            sin / scale,
+            -mirror * sin / scale,
+            cos / scale,
+        ];
         Distortion {
             inverse,
             shift,
@@ -275,6 +293,32 @@ mod tests {
     }
 
     #[test]
+    fn a_mirror_moves_a_left_bar_to_the_right_in_about_half_the_draws() {
+        let mut left = vec![0u8; IMAGE_PIXELS];
+        for y in 4..24 {
+            left[y * IMAGE_SIDE + 5] = 255;
+        }
+        let flip = Augmentation {
+            flip_horizontal: true,
+            ..Augmentation::default()
+        };
+        assert!(flip.is_active());
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut out = vec![0u8; IMAGE_PIXELS];
+        let mut mirrored = 0;
+        for _ in 0..200 {
+            flip.apply(&left, &mut out, &mut rng);
+            let (x, _) = centre_of_mass(&out);
+            if (x - 22.0).abs() < 0.01 {
+                mirrored += 1;
+            } else {
+                assert!((x - 5.0).abs() < 0.01, "{x}");
+            }
+        }
+        assert!((70..130).contains(&mirrored), "{mirrored} of 200");
+    }
+
+    #[test]
     fn a_shift_moves_the_digit_by_that_many_pixels() {
         let image = bar();
         let mut out = vec![0u8; IMAGE_PIXELS];
@@ -317,6 +361,7 @@ mod tests {
             scale: 0.1,
             shift_px: 2.0,
             elastic_px: 1.0,
+            flip_horizontal: false,
         };
         let image = bar();
         let (cx, cy) = centre_of_mass(&image);

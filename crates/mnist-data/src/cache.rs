@@ -1,14 +1,15 @@
-//! The on-disk cache of verified, uncompressed MNIST files.
+//! The on-disk cache of verified, uncompressed dataset files: one folder per dataset.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::datasets::Dataset;
 use crate::files::MnistFile;
 
-/// Environment variable that overrides the cache directory.
+/// Environment variable that overrides the cache's root (each dataset has a folder in it).
 pub const CACHE_DIR_ENV: &str = "MNIST_CACHE_DIR";
 
-/// A directory holding verified MNIST files under their canonical names.
+/// A directory holding one dataset's verified files under their canonical names.
 #[derive(Debug, Clone)]
 pub struct Cache {
     dir: PathBuf,
@@ -20,13 +21,15 @@ impl Cache {
         Self { dir: dir.into() }
     }
 
-    /// `$MNIST_CACHE_DIR`, else the platform cache directory (`~/.cache/mnist-burn/mnist` on
-    /// Linux), else `None` when the platform has no home directory.
-    pub fn default_dir() -> Option<PathBuf> {
-        match std::env::var_os(CACHE_DIR_ENV) {
+    /// `dataset`'s folder (`mnist`, `fashion-mnist`) in `$MNIST_CACHE_DIR`, else in the
+    /// platform cache directory (`~/.cache/mnist-burn/` on Linux); `None` when the platform
+    /// has no home directory.
+    pub fn default_dir(dataset: Dataset) -> Option<PathBuf> {
+        let root = match std::env::var_os(CACHE_DIR_ENV) {
             Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
-            _ => dirs::cache_dir().map(|d| d.join("mnist-burn").join("mnist")),
-        }
+            _ => dirs::cache_dir().map(|d| d.join("mnist-burn")),
+        };
+        root.map(|root| root.join(dataset.cache_dir))
     }
 
     /// The cache directory.

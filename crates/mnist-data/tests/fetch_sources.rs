@@ -3,7 +3,7 @@
 
 mod support;
 
-use mnist_data::{FetchError, MnistFile, Origin, fetch, verify::sha256_hex};
+use mnist_data::{Dataset, FetchError, MnistFile, Origin, fetch, verify::sha256_hex};
 use support::{Mirror, gzip, isolated_options, real_files, refusing_mirror, seed_cache};
 
 const IMAGES: [MnistFile; 2] = [MnistFile::TrainImages, MnistFile::TestImages];
@@ -32,11 +32,11 @@ fn empty_cache_downloads_all_four_files_verifies_and_caches_them() {
             files.origin(file),
             &Origin::Mirror(format!("{}/{file}.gz", mirror.base))
         );
-        assert_eq!(sha256_hex(files.bytes(file)), file.sha256());
+        assert_eq!(sha256_hex(files.bytes(file)), Dataset::MNIST.sha256(file));
         let cached = std::fs::read(cache.path().join(file.file_name())).expect("cached");
         assert_eq!(
             sha256_hex(&cached),
-            file.sha256(),
+            Dataset::MNIST.sha256(file),
             "cache holds the decompressed file"
         );
     }
@@ -93,7 +93,7 @@ fn corrupt_download_is_rejected_and_the_next_mirror_is_used() {
         );
         assert_eq!(
             sha256_hex(&std::fs::read(cache.path().join(file.file_name())).expect("cached")),
-            file.sha256()
+            Dataset::MNIST.sha256(file)
         );
     }
     assert_eq!(
@@ -114,7 +114,10 @@ fn missing_files_everywhere_give_one_error_listing_every_source() {
         vec![dead.clone(), empty.base.clone()],
     ))
     .expect_err("labels are nowhere");
-    let FetchError::Unavailable { missing, attempts } = &err else {
+    let FetchError::Unavailable {
+        missing, attempts, ..
+    } = &err
+    else {
         panic!("unexpected error: {err}")
     };
     assert_eq!(missing, &LABELS);
@@ -173,7 +176,7 @@ fn one_corrupted_cached_byte_is_detected_and_repaired() {
     ));
     assert_eq!(
         sha256_hex(&std::fs::read(&path).expect("repaired file")),
-        MnistFile::TrainLabels.sha256()
+        Dataset::MNIST.sha256(MnistFile::TrainLabels)
     );
     assert_eq!(mirror.requested(), ["/mnist/train-labels-idx1-ubyte.gz"]);
 }

@@ -1,5 +1,5 @@
-//! `infer`: classifies images of handwritten digits with a model trained by `train`, or
-//! evaluates it on the MNIST test set.
+//! `infer`: classifies images of handwritten digits (or products, with a Fashion-MNIST
+//! model) with a model trained by `train`, or evaluates it on its dataset's test set.
 
 mod cli;
 
@@ -7,14 +7,14 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use burn::prelude::*;
 use clap::Parser;
 use mnist_data::{FetchOptions, Mnist, MnistDataset};
 use mnist_infer::report::{self, JsonEvaluation, JsonResult};
 use mnist_infer::view::save_views;
 use mnist_infer::{Input, Mode, Reading, expand, prepare_file, read_all};
-use mnist_model::{Backend, Evaluation, Mlp, MlpConfig, load_model};
+use mnist_model::{Backend, Dataset, Evaluation, Mlp, MlpConfig, load_model, model_dataset};
 use rayon::prelude::*;
 
 use crate::cli::Args;
@@ -39,6 +39,7 @@ fn main() -> ExitCode {
 struct Loaded {
     model: Mlp,
     config: MlpConfig,
+    dataset: Dataset,
     backend: Backend,
     device: Device,
 }
@@ -48,33 +49,67 @@ fn run(args: &Args) -> anyhow::Result<bool> {
     let backend = Backend::select(args.backend.as_deref())?;
     let device = backend.device()?;
     let (model, config) = load_model(&args.model, &device)?;
+    let dataset = dataset_of(args)?;
     let model = model.scale_inputs(args.input_scale);
     let loaded = Loaded {
         model,
         config,
+        dataset,
         backend,
         device,
     };
     if !args.json {
         eprintln!(
-            "model {} ({}), backend {backend}",
+            "model {} ({}, {}), backend {backend}",
             args.model.display(),
-            loaded.config.name()
+            loaded.config.name(),
+            dataset.title
         );
     }
     if args.test {
         evaluate_test_set(args, &loaded)?;
         Ok(true)
     } else {
-        Ok(classify_images(args, &loaded))
+        classify_images(args, &loaded)
     }
 }
 
-fn classify_images(args: &Args, loaded: &Loaded) -> bool {
-    let mode = if args.number {
-        Mode::Number
-    } else {
-        Mode::Digit
+/// The model's dataset: the one its files record, else `--dataset`, else MNIST. A
+/// `--dataset` that contradicts the record is refused.
+fn dataset_of(args: &Args) -> anyhow::Result<Dataset> {
+    let recorded = model_dataset(&args.model)?;
+    match (recorded, args.dataset) {
+        (Some(recorded), Some(asked)) if recorded != asked => {
+            let what = if args.test {
+                format!(
+                    "--test --dataset {asked} would score it on {}'s test set, whose labels mean other things",
+                    asked.title
+                )
+            } else {
+                format!("its answers are {}'s classes", recorded.title)
+            };
+            bail!(
+                "{} was trained on {}, not {}: {what}. Leave out --dataset (the model's own is used)",
+                args.model.display(),
+                recorded.title,
+                asked.title
+            )
+        }
+        (Some(dataset), _) | (None, Some(dataset)) => Ok(dataset),
+        (None, None) => Ok(Dataset::MNIST),
+    }
+}
+
+fn classify_images(args: &Args, loaded: &Loaded) -> anyhow::Result<bool> {
+    let dataset = loaded.dataset;
+    let mode = match (args.number, dataset.framing) {
+        (false, framing) => Mode::single(framing),
+        (true, mnist_data::Framing::DigitBox) => Mode::Number,
+        (true, _) => bail!(
+            "--number reads the digits of a number, but {} was trained on {}, whose images show one object each",
+            args.model.display(),
+            dataset.title
+        ),
     };
     let inputs = expand(&args.images);
     let mut failed = 0usize;
@@ -113,14 +148,16 @@ fn classify_images(args: &Args, loaded: &Loaded) -> bool {
             }
             if args.json {
                 let outcome = outcome.as_ref().map_err(String::as_str);
-                json_results.push(serde_json::json!(JsonResult::new(path, outcome, mode)));
+                json_results.push(serde_json::json!(JsonResult::new(
+                    path, outcome, mode, dataset
+                )));
                 continue;
             }
             match outcome {
                 Ok(reading) => {
                     println!(
                         "{}",
-                        report::reading_line(path, &reading, mode, args.top_k.into())
+                        report::reading_line(path, &reading, mode, args.top_k.into(), dataset)
                     );
                     for warning in &reading.warnings {
                         eprintln!("warning: {}: {warning}", path.display());
@@ -134,6 +171,8 @@ fn classify_images(args: &Args, loaded: &Loaded) -> bool {
         let document = serde_json::json!({
             "model": args.model,
             "architecture": loaded.config.name(),
+            "dataset": dataset,
+            "classes": dataset.class_names,
             "backend": loaded.backend,
             "results": json_results,
             "failed": failed,
@@ -145,12 +184,13 @@ fn classify_images(args: &Args, loaded: &Loaded) -> bool {
     if let (Some(dir), false) = (&args.save_preprocessed, args.json) {
         eprintln!("what the model saw: {}", dir.display());
     }
-    failed == 0
+    Ok(failed == 0)
 }
 
 fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
-    let mnist = Mnist::load(&FetchOptions::default().with_data_dir(args.data_dir.clone()))
-        .context("loading the MNIST test set")?;
+    let dataset = loaded.dataset;
+    let mnist = Mnist::load(&FetchOptions::new(dataset).with_data_dir(args.data_dir.clone()))
+        .with_context(|| format!("loading the {} test set", dataset.title))?;
     let test = MnistDataset::new(mnist.test);
     let mut evaluation = Evaluation::default();
     let mut logits_csv = String::new();
@@ -170,6 +210,7 @@ fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
             model: &args.model,
             architecture: loaded.config.name(),
             backend: loaded.backend,
+            dataset,
             accuracy: evaluation.accuracy(),
             loss: evaluation.loss(),
             count: evaluation.count,
@@ -179,8 +220,8 @@ fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
         };
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        println!("{evaluation}");
-        println!("{}", report::confusion_table(&evaluation));
+        println!("{}", evaluation.report(dataset));
+        println!("{}", report::confusion_table(&evaluation, dataset));
     }
     Ok(())
 }

@@ -14,25 +14,25 @@ pub const BATCH: usize = 1024;
 /// The model's answer for one image.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prediction {
-    /// The most likely digit.
-    pub digit: usize,
+    /// The most likely class (for MNIST the digit).
+    pub class: usize,
     /// Its probability.
     pub confidence: f32,
-    /// The probability of each digit 0..=9.
+    /// The probability of each class 0..=9.
     pub probabilities: [f32; CLASSES],
 }
 
 impl Prediction {
     fn from_probabilities(probabilities: [f32; CLASSES]) -> Self {
-        let digit = argmax(&probabilities);
+        let class = argmax(&probabilities);
         Self {
-            digit,
-            confidence: probabilities[digit],
+            class,
+            confidence: probabilities[class],
             probabilities,
         }
     }
 
-    /// The `k` most likely digits with their probabilities, most likely first.
+    /// The `k` most likely classes with their probabilities, most likely first.
     pub fn top_k(&self, k: usize) -> Vec<(usize, f32)> {
         let mut ranked: Vec<(usize, f32)> =
             self.probabilities.iter().copied().enumerate().collect();
@@ -67,7 +67,7 @@ mod tests {
         let mut probabilities = [0.0; CLASSES];
         (probabilities[3], probabilities[8], probabilities[1]) = (0.6, 0.3, 0.1);
         let prediction = Prediction::from_probabilities(probabilities);
-        assert_eq!((prediction.digit, prediction.confidence), (3, 0.6));
+        assert_eq!((prediction.class, prediction.confidence), (3, 0.6));
         assert_eq!(prediction.top_k(2), vec![(3, 0.6), (8, 0.3)]);
     }
 
@@ -83,7 +83,7 @@ mod tests {
         assert_eq!(all.len(), digits.len());
         for i in [0, BATCH - 1, BATCH, BATCH + 4] {
             let single = predict(&model, &digits[i..=i], &device);
-            assert_eq!(single[0].digit, all[i].digit);
+            assert_eq!(single[0].class, all[i].class);
             let sum: f32 = all[i].probabilities.iter().sum();
             assert!((sum - 1.0).abs() < 1e-4, "{sum}");
             for (a, b) in single[0].probabilities.iter().zip(&all[i].probabilities) {

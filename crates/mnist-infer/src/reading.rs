@@ -24,7 +24,7 @@ impl Reading {
     pub fn text(&self) -> String {
         self.digits
             .iter()
-            .map(|(_, p)| char::from(b'0' + p.digit as u8))
+            .map(|(_, p)| char::from(b'0' + p.class as u8))
             .collect()
     }
 }

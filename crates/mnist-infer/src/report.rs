@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use mnist_model::{CLASSES, Evaluation};
+use mnist_model::{CLASSES, Dataset, Evaluation};
 use serde::Serialize;
 
 use mnist_vision::{Mode, Rect};
@@ -12,17 +12,25 @@ use mnist_vision::{Mode, Rect};
 use crate::predict::Prediction;
 use crate::reading::Reading;
 
-/// The line printed for one image: `digit.png: 7 (99.1%)`, followed by the runners-up
-/// when `top_k` > 1; for a number `meter.jpg: 2026 (2 99.0%, 0 97.1%, 2 99.5%, 6 88.0%)`.
-pub fn reading_line(path: &Path, reading: &Reading, mode: Mode, top_k: usize) -> String {
+/// The line printed for one image: `digit.png: 7 (99.1%)` (`boot.jpg: Ankle boot (97.0%)`
+/// for a Fashion-MNIST model: the class names come from `dataset`), followed by the
+/// runners-up when `top_k` > 1; for a number `meter.jpg: 2026 (2 99.0%, 0 97.1%, 2 99.5%,
+/// 6 88.0%)`.
+pub fn reading_line(
+    path: &Path,
+    reading: &Reading,
+    mode: Mode,
+    top_k: usize,
+    dataset: Dataset,
+) -> String {
     let percent = |p: f32| format!("{:.1}%", 100.0 * p);
     let answer = match mode {
-        Mode::Digit => {
+        Mode::Digit | Mode::Product => {
             let (_, prediction) = &reading.digits[0];
             let ranked: Vec<String> = prediction
                 .top_k(top_k)
                 .iter()
-                .map(|(digit, p)| format!("{digit} ({})", percent(*p)))
+                .map(|(class, p)| format!("{} ({})", dataset.class_name(*class), percent(*p)))
                 .collect();
             ranked.join(", ")
         }
@@ -30,7 +38,7 @@ pub fn reading_line(path: &Path, reading: &Reading, mode: Mode, top_k: usize) ->
             let each: Vec<String> = reading
                 .digits
                 .iter()
-                .map(|(_, p)| format!("{} {}", p.digit, percent(p.confidence)))
+                .map(|(_, p)| format!("{} {}", p.class, percent(p.confidence)))
                 .collect();
             format!("{} ({})", reading.text(), each.join(", "))
         }
@@ -38,12 +46,14 @@ pub fn reading_line(path: &Path, reading: &Reading, mode: Mode, top_k: usize) ->
     format!("{}: {answer}", path.display())
 }
 
-/// One digit of `--json` output: where it was found and the model's answer.
+/// One digit (or product) of `--json` output: where it was found and the model's answer.
 #[derive(Debug, Serialize)]
 pub struct JsonDigit<'a> {
     /// Its box in the upright image, in pixels.
     #[serde(rename = "box")]
     pub bounds: Rect,
+    /// The name of the predicted class (`7`, `Ankle boot`).
+    pub label: &'static str,
     /// The prediction, flattened into this object.
     #[serde(flatten)]
     pub prediction: &'a Prediction,
@@ -60,7 +70,7 @@ pub struct JsonResult<'a> {
     /// With --number: each digit, left to right.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digits: Option<Vec<JsonDigit<'a>>>,
-    /// For one digit: its answer and box, flattened into this object.
+    /// For one digit or product: its answer and box, flattened into this object.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub digit: Option<JsonDigit<'a>>,
     /// Why the answer may not mean what it seems, when something looked wrong.
@@ -72,8 +82,14 @@ pub struct JsonResult<'a> {
 }
 
 impl<'a> JsonResult<'a> {
-    /// The entry for `path` read as `mode`, or failed with `error`.
-    pub fn new(path: &'a Path, outcome: Result<&'a Reading, &'a str>, mode: Mode) -> Self {
+    /// The entry for `path` read as `mode` with `dataset`'s class names, or failed with
+    /// `error`.
+    pub fn new(
+        path: &'a Path,
+        outcome: Result<&'a Reading, &'a str>,
+        mode: Mode,
+        dataset: Dataset,
+    ) -> Self {
         let mut entry = JsonResult {
             path,
             number: None,
@@ -91,10 +107,11 @@ impl<'a> JsonResult<'a> {
         };
         let mut digits = reading.digits.iter().map(|(glyph, prediction)| JsonDigit {
             bounds: glyph.bounds,
+            label: dataset.class_name(prediction.class),
             prediction,
         });
         match mode {
-            Mode::Digit => entry.digit = digits.next(),
+            Mode::Digit | Mode::Product => entry.digit = digits.next(),
             Mode::Number => {
                 entry.number = Some(reading.text());
                 entry.digits = Some(digits.collect());
@@ -107,9 +124,10 @@ impl<'a> JsonResult<'a> {
     }
 }
 
-/// The confusion matrix as a table: rows are true digits, columns predictions.
-pub fn confusion_table(evaluation: &Evaluation) -> String {
-    let mut table = String::from("confusion matrix (rows: true digit, columns: predicted)\n      ");
+/// The confusion matrix as a table: rows are true classes, columns predictions; for a
+/// dataset whose classes are not digits, a legend of the class numbers follows.
+pub fn confusion_table(evaluation: &Evaluation, dataset: Dataset) -> String {
+    let mut table = String::from("confusion matrix (rows: true class, columns: predicted)\n      ");
     for predicted in 0..CLASSES {
         let _ = write!(table, "{predicted:>6}");
     }
@@ -118,6 +136,17 @@ pub fn confusion_table(evaluation: &Evaluation) -> String {
         for count in row {
             let _ = write!(table, "{count:>6}");
         }
+    }
+    if dataset
+        .class_names
+        .iter()
+        .zip(0..)
+        .any(|(name, i)| *name != i.to_string())
+    {
+        let legend: Vec<String> = (0..CLASSES)
+            .map(|class| format!("{class} {}", dataset.class_name(class)))
+            .collect();
+        let _ = write!(table, "\nclasses: {}", legend.join(", "));
     }
     table
 }
@@ -143,6 +172,8 @@ pub struct JsonEvaluation<'a> {
     pub architecture: String,
     /// Backend used.
     pub backend: mnist_model::Backend,
+    /// The dataset whose test set was used.
+    pub dataset: Dataset,
     /// Accuracy in percent.
     pub accuracy: f64,
     /// Mean cross-entropy.
@@ -151,7 +182,7 @@ pub struct JsonEvaluation<'a> {
     pub count: u64,
     /// Correctly classified images.
     pub correct: u64,
-    /// Accuracy per true digit, percent.
+    /// Accuracy per true class, percent.
     pub per_class_accuracy: [f64; CLASSES],
     /// `confusion[true][predicted]` counts.
     pub confusion: [[u64; CLASSES]; CLASSES],
@@ -163,11 +194,11 @@ mod tests {
 
     use super::*;
 
-    fn prediction(digit: usize) -> Prediction {
+    fn prediction(class: usize) -> Prediction {
         let mut probabilities = [0.0; CLASSES];
-        (probabilities[digit], probabilities[1]) = (0.9, 0.1);
+        (probabilities[class], probabilities[1]) = (0.9, 0.1);
         Prediction {
-            digit,
+            class,
             confidence: 0.9,
             probabilities,
         }
@@ -198,27 +229,41 @@ mod tests {
         let path = Path::new("d/seven.png");
         let seven = reading(&[7], &[]);
         assert_eq!(
-            reading_line(path, &seven, Mode::Digit, 1),
+            reading_line(path, &seven, Mode::Digit, 1, Dataset::MNIST),
             "d/seven.png: 7 (90.0%)"
         );
         assert_eq!(
-            reading_line(path, &seven, Mode::Digit, 2),
+            reading_line(path, &seven, Mode::Digit, 2, Dataset::MNIST),
             "d/seven.png: 7 (90.0%), 1 (10.0%)"
         );
         let number = reading(&[2, 0, 2, 6], &[]);
         assert_eq!(
-            reading_line(Path::new("n.jpg"), &number, Mode::Number, 1),
+            reading_line(Path::new("n.jpg"), &number, Mode::Number, 1, Dataset::MNIST),
             "n.jpg: 2026 (2 90.0%, 0 90.0%, 2 90.0%, 6 90.0%)"
+        );
+        assert_eq!(
+            reading_line(
+                Path::new("boot.jpg"),
+                &reading(&[9], &[]),
+                Mode::Product,
+                2,
+                Dataset::FASHION_MNIST
+            ),
+            "boot.jpg: Ankle boot (90.0%), Trouser (10.0%)"
         );
     }
 
     #[test]
     fn json_results_carry_probabilities_boxes_warnings_or_an_error() {
         let seven = reading(&[7], &["ink covers 60% of the image"]);
-        let json =
-            serde_json::to_value(JsonResult::new(Path::new("a.png"), Ok(&seven), Mode::Digit))
-                .expect("json");
-        assert_eq!(json["digit"], 7);
+        let json = serde_json::to_value(JsonResult::new(
+            Path::new("a.png"),
+            Ok(&seven),
+            Mode::Digit,
+            Dataset::MNIST,
+        ))
+        .expect("json");
+        assert_eq!((&json["class"], &json["label"]), (&7.into(), &"7".into()));
         assert_eq!(json["box"]["width"], 30);
         assert_eq!(
             json["probabilities"].as_array().map(Vec::len),
@@ -232,21 +277,36 @@ mod tests {
             Path::new("n.png"),
             Ok(&number),
             Mode::Number,
+            Dataset::MNIST,
         ))
         .expect("json");
         assert_eq!(json["number"], "42");
-        assert_eq!(json["digits"][1]["digit"], 2);
+        assert_eq!(json["digits"][1]["class"], 2);
         assert_eq!(json["digits"][1]["box"]["x"], 60);
-        assert!(json.get("warning").is_none() && json.get("digit").is_none());
+        assert!(json.get("warning").is_none() && json.get("class").is_none());
+
+        let shirt = reading(&[6], &[]);
+        let json = serde_json::to_value(JsonResult::new(
+            Path::new("s.jpg"),
+            Ok(&shirt),
+            Mode::Product,
+            Dataset::FASHION_MNIST,
+        ))
+        .expect("json");
+        assert_eq!(
+            (&json["class"], &json["label"]),
+            (&6.into(), &"Shirt".into())
+        );
 
         let json = serde_json::to_value(JsonResult::new(
             Path::new("b.txt"),
             Err("not an image"),
             Mode::Digit,
+            Dataset::MNIST,
         ))
         .expect("json");
         assert_eq!(json["error"], "not an image");
-        assert!(json.get("digit").is_none());
+        assert!(json.get("class").is_none());
     }
 
     #[test]
@@ -269,8 +329,13 @@ mod tests {
     fn the_confusion_table_has_a_row_per_digit() {
         let mut evaluation = Evaluation::default();
         evaluation.confusion[4][9] = 12;
-        let table = confusion_table(&evaluation);
+        let table = confusion_table(&evaluation, Dataset::MNIST);
         assert_eq!(table.lines().count(), 12);
+        let fashion = confusion_table(&evaluation, Dataset::FASHION_MNIST);
+        assert!(
+            fashion.ends_with("classes: 0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt, 7 Sneaker, 8 Bag, 9 Ankle boot"),
+            "{fashion}"
+        );
         assert!(
             table
                 .lines()

@@ -47,6 +47,13 @@ pub fn save_views(
     };
     match mode {
         Mode::Digit => save(format!("{name}.png"), zoomed(0))?,
+        Mode::Product => {
+            save(format!("{name}.png"), zoomed(0))?;
+            save(
+                format!("{name}-box.png"),
+                DynamicImage::ImageRgb8(boxes(upright, prepared)),
+            )?;
+        }
         Mode::Number => {
             for i in 0..prepared.glyphs.len() {
                 save(format!("{name}-digit-{}.png", i + 1), zoomed(i))?;

@@ -228,7 +228,7 @@ fn numbers_are_read_left_to_right_and_the_views_saved() {
         .collect();
     let expected: String = mnist_infer::predict(&model, &originals, &device)
         .iter()
-        .map(|p| p.digit.to_string())
+        .map(|p| p.class.to_string())
         .collect();
 
     let views = dir.path().join("seen");

@@ -78,7 +78,7 @@ fn keep_failure(name: &str, photo: &Photo, seen: &[Digit], originals: &[Digit]) 
 fn answers(model: &Mlp, digits: &[Digit], device: &Device) -> Vec<usize> {
     predict(model, digits, device)
         .iter()
-        .map(|p| p.digit)
+        .map(|p| p.class)
         .collect()
 }
 

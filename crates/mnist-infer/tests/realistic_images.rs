@@ -75,7 +75,7 @@ fn predictions_on_realistic_renderings_agree_with_the_original_digits() {
         let agreeing = predictions
             .iter()
             .zip(&reference)
-            .filter(|(a, b)| a.digit == b.digit)
+            .filter(|(a, b)| a.class == b.class)
             .count();
         report.push((name, agreeing as f64 / SAMPLES as f64));
     }

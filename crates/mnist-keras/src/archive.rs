@@ -1,6 +1,7 @@
 //! Keras 3's `.keras` archive: a zip holding `config.json` (the model), `metadata.json`
 //! (versions) and `model.weights.h5` (see [`crate::weights_h5`]).
 
+use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek, Write};
 
 use zip::write::SimpleFileOptions;
@@ -40,6 +41,25 @@ fn entry(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, Ker
     Ok(bytes)
 }
 
+/// The string values of a `.keras` archive's `metadata.json` (`keras_version`, and what
+/// [`write_archive`] recorded); empty when the archive has none.
+pub fn archive_metadata(bytes: &[u8]) -> Result<BTreeMap<String, String>, KerasError> {
+    let mut zip =
+        ZipArchive::new(Cursor::new(bytes)).map_err(|e| KerasError::Archive(e.to_string()))?;
+    if zip.index_for_name(METADATA).is_none() {
+        return Ok(BTreeMap::new());
+    }
+    let json = entry(&mut zip, METADATA)?;
+    let value: serde_json::Value = serde_json::from_slice(&json)
+        .map_err(|e| KerasError::Config(format!("{METADATA}: {e}")))?;
+    Ok(value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_string())))
+        .collect())
+}
+
 pub(crate) fn read(bytes: &[u8]) -> Result<KerasModel, KerasError> {
     let mut zip =
         ZipArchive::new(Cursor::new(bytes)).map_err(|e| KerasError::Archive(e.to_string()))?;
@@ -60,11 +80,12 @@ pub(crate) fn read(bytes: &[u8]) -> Result<KerasModel, KerasError> {
 
 /// Writes a `.keras` archive of a Sequential model: an input of `input_shape` (flattened
 /// when it has several axes), then `layers`, each with its activation (`relu` when none
-/// is set). `writer` is recorded in `metadata.json`. The bytes depend on nothing else.
+/// is set). `provenance` (the writer, the dataset, …) is recorded in `metadata.json`, which
+/// Keras ignores beyond its version. The bytes depend on nothing else.
 pub fn write_archive(
     layers: &[Dense],
     input_shape: &[usize],
-    writer: &str,
+    provenance: &[(&str, &str)],
 ) -> Result<Vec<u8>, KerasError> {
     let dense: Vec<(usize, &str)> = layers
         .iter()
@@ -72,12 +93,14 @@ pub fn write_archive(
         .collect();
     let config = config::sequential(input_shape, &dense).to_string();
     // Keras reads `keras_version` to explain loading failures; the format is Keras 3's.
-    let metadata = serde_json::json!({
+    let mut metadata = serde_json::json!({
         "keras_version": "3.0.0",
         "date_saved": "1980-01-01@00:00:00",
-        "writer": writer,
-    })
-    .to_string();
+    });
+    for (key, value) in provenance {
+        metadata[*key] = serde_json::Value::from(*value);
+    }
+    let metadata = metadata.to_string();
     let weights = weights_h5::write_weights_h5(layers, input_shape.len() > 1)?;
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     // Stored, as Keras itself writes it; a fixed timestamp keeps the bytes reproducible.

@@ -18,7 +18,7 @@ mod layers;
 mod legacy;
 mod weights_h5;
 
-pub use archive::write_archive;
+pub use archive::{archive_metadata, write_archive};
 pub use error::KerasError;
 pub use layers::{Activation, Dense, KerasFormat, KerasModel};
 pub use weights_h5::write_weights_h5;

@@ -169,11 +169,19 @@ fn damaged_and_foreign_files_are_errors() {
 #[test]
 fn a_written_archive_reads_back_identically_and_reproducibly() {
     let original = read(&fixture("k3-deeper.keras")).expect("archive");
-    let bytes = write_archive(&original.layers, &[28, 28], "test").expect("write");
+    let provenance = [("writer", "test"), ("dataset", "fashion-mnist")];
+    let bytes = write_archive(&original.layers, &[28, 28], &provenance).expect("write");
     assert_eq!(
         bytes,
-        write_archive(&original.layers, &[28, 28], "test").expect("again")
+        write_archive(&original.layers, &[28, 28], &provenance).expect("again")
     );
+    let metadata = mnist_keras::archive_metadata(&bytes).expect("metadata");
+    assert_eq!(metadata["dataset"], "fashion-mnist");
+    assert_eq!(metadata["writer"], "test");
+    assert_eq!(metadata["keras_version"], "3.0.0");
+    // Keras's own archives carry no such key.
+    let keras = mnist_keras::archive_metadata(&fixture("k3-deeper.keras")).expect("metadata");
+    assert!(keras.contains_key("keras_version") && !keras.contains_key("dataset"));
     let back = read(&bytes).expect("read back");
     assert_eq!(back.format, KerasFormat::Archive);
     assert_eq!(back.input_shape, Some(vec![28, 28]));

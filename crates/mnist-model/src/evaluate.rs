@@ -2,6 +2,7 @@
 
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
+use mnist_data::Dataset;
 use serde::Serialize;
 
 use crate::mlp::{CLASSES, Mlp};
@@ -81,24 +82,31 @@ impl Evaluation {
     }
 }
 
-impl std::fmt::Display for Evaluation {
-    /// The report both binaries print: accuracy and loss, then accuracy per digit.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "test accuracy {:.2}% ({} / {}), test loss {:.4}",
-            self.accuracy(),
-            self.correct(),
-            self.count,
-            self.loss()
-        )?;
+impl Evaluation {
+    /// The report both binaries print: accuracy and loss, then accuracy per class, named as
+    /// `dataset` names them.
+    pub fn report(&self, dataset: Dataset) -> String {
         let per_class: Vec<String> = self
             .per_class_accuracy()
             .iter()
             .enumerate()
-            .map(|(digit, accuracy)| format!("{digit}: {accuracy:.1}%"))
+            .map(|(class, accuracy)| format!("{}: {accuracy:.1}%", dataset.class_name(class)))
             .collect();
-        write!(f, "per class: {}", per_class.join("  "))
+        format!(
+            "test accuracy {:.2}% ({} / {}), test loss {:.4}\nper class: {}",
+            self.accuracy(),
+            self.correct(),
+            self.count,
+            self.loss(),
+            per_class.join("  ")
+        )
+    }
+}
+
+impl std::fmt::Display for Evaluation {
+    /// [`Evaluation::report`] with MNIST's class names (the digits).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.report(Dataset::MNIST))
     }
 }
 

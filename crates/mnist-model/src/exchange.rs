@@ -14,8 +14,11 @@ use burn::store::{
     PytorchStore, SafetensorsStore,
 };
 
+use mnist_data::Dataset;
+
 use crate::error::ModelFileError;
 use crate::mlp::{CLASSES, INPUTS, Mlp, MlpConfig};
+use crate::provenance::{CLASS_NAMES_KEY, DATASET_KEY, class_names_json};
 
 /// The kinds of PyTorch weight files this crate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +34,7 @@ pub enum ForeignFormat {
 pub fn export_safetensors(
     model: &Mlp,
     config: &MlpConfig,
+    dataset: Dataset,
     path: &Path,
 ) -> Result<(), ModelFileError> {
     let write_err = |reason: String| ModelFileError::Write {
@@ -40,6 +44,8 @@ pub fn export_safetensors(
     let mut store = SafetensorsStore::from_bytes(None)
         .metadata("architecture", config.name())
         .metadata("input", "pixel / 255, row-major 28x28 flattened to 784")
+        .metadata(DATASET_KEY, dataset.name)
+        .metadata(CLASS_NAMES_KEY, class_names_json(dataset))
         .with_to_adapter(BurnToPyTorchAdapter)
         .remap(names(config, Direction::ToPyTorch));
     model
@@ -255,7 +261,7 @@ mod tests {
         let files: Vec<Vec<u8>> = (0..3)
             .map(|i| {
                 let path = dir.path().join(format!("{i}.safetensors"));
-                export_safetensors(&model, &config, &path).expect("export");
+                export_safetensors(&model, &config, Dataset::MNIST, &path).expect("export");
                 std::fs::read(&path).expect("read")
             })
             .collect();
@@ -345,7 +351,7 @@ mod tests {
             let model = config.init(&device);
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join(SAFETENSORS_FILE);
-            export_safetensors(&model, &config, &path).expect("export");
+            export_safetensors(&model, &config, Dataset::MNIST, &path).expect("export");
             let (imported, imported_config) =
                 import_weights(&path, ForeignFormat::Safetensors, &device).expect("import");
             assert_eq!(imported_config.hidden, config.hidden);
@@ -369,7 +375,7 @@ mod tests {
         let model = config.init(&device);
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(SAFETENSORS_FILE);
-        export_safetensors(&model, &config, &path).expect("export");
+        export_safetensors(&model, &config, Dataset::MNIST, &path).expect("export");
         let mut found = tensor_shapes(&mut SafetensorsStore::from_file(&path)).expect("read");
         found.sort();
         assert_eq!(

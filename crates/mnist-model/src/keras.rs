@@ -9,8 +9,11 @@ use burn::module::Param;
 use burn::prelude::*;
 use mnist_keras::{Activation, Dense, KerasError};
 
+use mnist_data::Dataset;
+
 use crate::error::ModelFileError;
 use crate::mlp::{CLASSES, INPUTS, Mlp, MlpConfig};
+use crate::provenance::{CLASS_NAMES_KEY, DATASET_KEY, class_names_json};
 
 /// The input shape `model.keras` declares: 28×28 images, flattened by its first layer, as
 /// in the reference Keras program, so `model.predict(x_test / 255)` works as it does there.
@@ -112,8 +115,9 @@ fn unsupported(path: &Path, reason: impl ToString) -> ModelFileError {
 
 /// Writes `model` to `path` as a `.keras` archive, atomically: a Sequential model of
 /// `Input((28, 28))`, `Flatten`, `Dense(…, relu)` per hidden layer and `Dense(10, softmax)`,
-/// which `keras.saving.load_model` opens as is. The same weights give the same bytes.
-pub fn export_keras(model: &Mlp, path: &Path) -> Result<(), ModelFileError> {
+/// which `keras.saving.load_model` opens as is; `metadata.json` records `dataset`. The same
+/// weights give the same bytes.
+pub fn export_keras(model: &Mlp, dataset: Dataset, path: &Path) -> Result<(), ModelFileError> {
     let write_err = |reason: String| ModelFileError::Write {
         path: path.to_path_buf(),
         reason,
@@ -144,7 +148,13 @@ pub fn export_keras(model: &Mlp, path: &Path) -> Result<(), ModelFileError> {
         .collect::<Result<_, String>>()
         .map_err(write_err)?;
     let writer = concat!("mnist-burn ", env!("CARGO_PKG_VERSION"));
-    let bytes = mnist_keras::write_archive(&layers, &IMAGE_SHAPE, writer)
+    let classes = class_names_json(dataset);
+    let provenance = [
+        ("writer", writer),
+        (DATASET_KEY, dataset.name),
+        (CLASS_NAMES_KEY, classes.as_str()),
+    ];
+    let bytes = mnist_keras::write_archive(&layers, &IMAGE_SHAPE, &provenance)
         .map_err(|e| write_err(e.to_string()))?;
     mnist_atomic::write(path, &bytes).map_err(|e| write_err(e.io.to_string()))
 }

@@ -13,6 +13,7 @@ pub mod keras;
 pub mod layout;
 pub mod mlp;
 pub mod onnx;
+pub mod provenance;
 pub mod sniff;
 pub mod weights;
 
@@ -23,9 +24,11 @@ pub use exchange::{ForeignFormat, export_safetensors, import_weights};
 pub use keras::{export_keras, import_keras};
 pub use layout::{ARCHITECTURE_FILE, KERAS_FILE, MODEL_FILE, ONNX_FILE, SAFETENSORS_FILE};
 pub use mlp::{CLASSES, INPUTS, Mlp, MlpConfig, MlpConfigError};
+pub use mnist_data::Dataset;
 pub use onnx::{ONNX_INPUT, ONNX_OUTPUT, export_onnx};
+pub use provenance::model_dataset;
 pub use sniff::{ModelSource, sniff};
 pub use weights::{
     FORMAT_VERSION, ModelDescription, load_model, load_model_as, load_weights, read_architecture,
-    save_model, save_weights,
+    read_description, save_model, save_weights,
 };

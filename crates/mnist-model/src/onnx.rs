@@ -11,16 +11,20 @@ use burn::prelude::*;
 use burn_onnx::export::{AxisSpec, InputSpec, OnnxExporter};
 use onnx_ir::{Message, ModelProto};
 
+use mnist_data::Dataset;
+
 use crate::error::ModelFileError;
 use crate::mlp::{INPUTS, Mlp};
+use crate::provenance::{CLASS_NAMES_KEY, DATASET_KEY, class_names_json};
 
 /// The graph input's name.
 pub const ONNX_INPUT: &str = "pixels";
 /// The graph output's name.
 pub const ONNX_OUTPUT: &str = "logits";
 
-/// Writes `model` to `path` as ONNX, atomically.
-pub fn export_onnx(model: &Mlp, path: &Path) -> Result<(), ModelFileError> {
+/// Writes `model` to `path` as ONNX, atomically; the model's metadata records `dataset` and
+/// its class names (onnxruntime: `session.get_modelmeta().custom_metadata_map`).
+pub fn export_onnx(model: &Mlp, dataset: Dataset, path: &Path) -> Result<(), ModelFileError> {
     let write_err = |reason: String| ModelFileError::Write {
         path: path.to_path_buf(),
         reason,
@@ -36,14 +40,25 @@ pub fn export_onnx(model: &Mlp, path: &Path) -> Result<(), ModelFileError> {
     let onnx = OnnxExporter::new()
         .export_dynamic(model, sample, validation, &specs, Mlp::forward)
         .map_err(|e| write_err(format!("ONNX export failed: {e}")))?;
-    let bytes = named(onnx.as_bytes()).map_err(|e| write_err(format!("ONNX export: {e}")))?;
+    let bytes =
+        named(onnx.as_bytes(), dataset).map_err(|e| write_err(format!("ONNX export: {e}")))?;
     mnist_atomic::write(path, &bytes).map_err(|e| write_err(e.io.to_string()))
 }
 
 /// Renames the graph's one input and one output from the tracer's tensor numbers
-/// (`tensor_4`, …) to [`ONNX_INPUT`] and [`ONNX_OUTPUT`], the names runtimes' users address.
-fn named(bytes: &[u8]) -> Result<Vec<u8>, String> {
+/// (`tensor_4`, …) to [`ONNX_INPUT`] and [`ONNX_OUTPUT`], the names runtimes' users address,
+/// and records `dataset` in the model's metadata.
+fn named(bytes: &[u8], dataset: Dataset) -> Result<Vec<u8>, String> {
     let mut model = ModelProto::parse_from_bytes(bytes).map_err(|e| e.to_string())?;
+    for (key, value) in [
+        (DATASET_KEY, dataset.name.to_string()),
+        (CLASS_NAMES_KEY, class_names_json(dataset)),
+    ] {
+        // The entry type is not re-exported by onnx-ir; it is reached through the field.
+        model.metadata_props.push(Default::default());
+        let entry = model.metadata_props.last_mut().ok_or("no entry")?;
+        (entry.key, entry.value) = (key.to_string(), value);
+    }
     let graph = model.graph.as_mut().ok_or("no graph")?;
     let (Some(input), Some(output)) = (graph.input.first(), graph.output.first()) else {
         return Err("the graph has no input or no output".into());
@@ -103,7 +118,12 @@ mod tests {
             hidden: vec![16, 8],
             dropout: 0.3,
         };
-        export_onnx(&config.init(&Device::default()), &path).expect("export");
+        export_onnx(
+            &config.init(&Device::default()),
+            Dataset::FASHION_MNIST,
+            &path,
+        )
+        .expect("export");
         let model =
             ModelProto::parse_from_bytes(&std::fs::read(&path).expect("read")).expect("parses");
         assert!(model.opset_import.iter().any(|o| o.version >= 13));
@@ -139,5 +159,13 @@ mod tests {
                 .iter()
                 .any(|n| n.output.iter().any(|o| o == ONNX_OUTPUT))
         );
+        let metadata: Vec<(&str, &str)> = model
+            .metadata_props
+            .iter()
+            .map(|p| (p.key.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(metadata[0], ("dataset", "fashion-mnist"));
+        assert_eq!(metadata[1].0, "class_names");
+        assert!(metadata[1].1.starts_with(r#"["T-shirt/top","Trouser""#));
     }
 }

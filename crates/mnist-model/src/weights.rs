@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::store::{BurnpackStore, ModuleSnapshot, ModuleStore};
+use mnist_data::Dataset;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ModelFileError;
@@ -30,18 +31,29 @@ pub struct ModelDescription {
     pub version: u32,
     /// The architecture the weights belong to.
     pub architecture: MlpConfig,
+    /// The dataset it was trained on, which names its classes; a file written before runs
+    /// recorded it is MNIST's.
+    #[serde(default)]
+    pub dataset: Dataset,
     /// How inputs must be prepared: pixel / 255, flattened row-major 28×28.
     pub input: String,
 }
 
 /// Writes `model.bpk`, `model.json` and the open-weights exports (PyTorch-convention
 /// `model.safetensors`, Keras `model.keras`, `model.onnx`) into `dir`, each atomically
-/// (temporary file, then rename), and returns the path of the weights.
-pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf, ModelFileError> {
+/// (temporary file, then rename), and returns the path of the weights. Every file records
+/// `dataset`, the one the model was trained on.
+pub fn save_model(
+    model: &Mlp,
+    config: &MlpConfig,
+    dataset: Dataset,
+    dir: &Path,
+) -> Result<PathBuf, ModelFileError> {
     let description = ModelDescription {
         format: FORMAT.into(),
         version: FORMAT_VERSION,
         architecture: config.clone(),
+        dataset,
         input: "pixel / 255, row-major 28x28 flattened to 784".into(),
     };
     let json = serde_json::to_string_pretty(&description).expect("a description always serialises");
@@ -54,9 +66,9 @@ pub fn save_model(model: &Mlp, config: &MlpConfig, dir: &Path) -> Result<PathBuf
     save_weights(model, &weights, &json).map_err(|reason| write_err(&weights, reason))?;
     let arch = dir.join(ARCHITECTURE_FILE);
     mnist_atomic::write(&arch, json.as_bytes()).map_err(|e| write_err(&arch, e.io.to_string()))?;
-    export_safetensors(model, config, &dir.join(SAFETENSORS_FILE))?;
-    export_keras(model, &dir.join(KERAS_FILE))?;
-    export_onnx(model, &dir.join(ONNX_FILE))?;
+    export_safetensors(model, config, dataset, &dir.join(SAFETENSORS_FILE))?;
+    export_keras(model, dataset, &dir.join(KERAS_FILE))?;
+    export_onnx(model, dataset, &dir.join(ONNX_FILE))?;
     Ok(weights)
 }
 
@@ -130,8 +142,13 @@ pub fn load_model_as(
     Ok(config.init(device).load_record(loaded.into_record()))
 }
 
-/// Reads and validates `model.json`.
+/// Reads and validates `model.json`, returning the architecture.
 pub fn read_architecture(path: &Path) -> Result<MlpConfig, ModelFileError> {
+    Ok(read_description(path)?.architecture)
+}
+
+/// Reads and validates `model.json`.
+pub fn read_description(path: &Path) -> Result<ModelDescription, ModelFileError> {
     let err = |reason: String| ModelFileError::Architecture {
         path: path.to_path_buf(),
         reason,
@@ -156,7 +173,7 @@ pub fn read_architecture(path: &Path) -> Result<MlpConfig, ModelFileError> {
         .architecture
         .validate()
         .map_err(|e| err(e.to_string()))?;
-    Ok(description.architecture)
+    Ok(description)
 }
 
 /// Loads Burnpack weights into `model`, requiring every tensor to be present and to fit.
@@ -199,7 +216,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = MlpConfig::mlp_128();
         let model = config.init(&device);
-        save_model(&model, &config, dir.path()).expect("save");
+        save_model(&model, &config, Dataset::MNIST, dir.path()).expect("save");
         let (loaded, loaded_config) = load_model(dir.path(), &device).expect("load");
         assert_eq!(loaded_config, config);
         let input = Tensor::<2>::random([4, 784], burn::tensor::Distribution::Default, &device);
@@ -229,7 +246,7 @@ mod tests {
         let device = Device::default();
         let dir = tempfile::tempdir().expect("tempdir");
         let small = MlpConfig::mlp_128();
-        save_model(&small.init(&device), &small, dir.path()).expect("save");
+        save_model(&small.init(&device), &small, Dataset::MNIST, dir.path()).expect("save");
         // Pretend the file describes the bigger model.
         let arch = dir.path().join(ARCHITECTURE_FILE);
         let text = std::fs::read_to_string(&arch)
@@ -254,7 +271,7 @@ mod tests {
             Err(ModelFileError::Missing { .. })
         ));
         let config = MlpConfig::mlp_128();
-        save_model(&config.init(&device), &config, dir.path()).expect("save");
+        save_model(&config.init(&device), &config, Dataset::MNIST, dir.path()).expect("save");
         std::fs::write(dir.path().join(MODEL_FILE), b"this is not burnpack").expect("write");
         let message = load_model(dir.path(), &device)
             .expect_err("corrupt")
@@ -278,7 +295,7 @@ mod tests {
         let device = Device::default();
         let dir = tempfile::tempdir().expect("tempdir");
         let config = MlpConfig::mlp_128();
-        save_model(&config.init(&device), &config, dir.path()).expect("save");
+        save_model(&config.init(&device), &config, Dataset::MNIST, dir.path()).expect("save");
         let weights = dir.path().join(MODEL_FILE);
         let bytes = std::fs::read(&weights).expect("read");
         std::fs::write(&weights, &bytes[..bytes.len() / 2]).expect("truncate");
@@ -292,7 +309,7 @@ mod tests {
         let device = Device::default();
         let dir = tempfile::tempdir().expect("tempdir");
         let config = MlpConfig::mlp_128();
-        save_model(&config.init(&device), &config, dir.path()).expect("save");
+        save_model(&config.init(&device), &config, Dataset::MNIST, dir.path()).expect("save");
         let arch = dir.path().join(ARCHITECTURE_FILE);
         let text = std::fs::read_to_string(&arch).expect("read");
         assert!(text.contains("\"version\": 1"), "{text}");
@@ -310,7 +327,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let plain = MlpConfig::mlp_128();
         let model = plain.init(&device);
-        save_model(&model, &plain, dir.path()).expect("save");
+        save_model(&model, &plain, Dataset::MNIST, dir.path()).expect("save");
         let with_dropout = MlpConfig {
             dropout: 0.2,
             ..plain.clone()

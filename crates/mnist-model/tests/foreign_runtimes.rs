@@ -63,7 +63,7 @@ fn keras_and_onnxruntime_give_burns_logits() {
         dropout: 0.2,
     };
     let model = config.init(&device);
-    save_model(&model, &config, dir.path()).expect("save");
+    save_model(&model, &config, mnist_model::Dataset::MNIST, dir.path()).expect("save");
 
     let rows = inputs();
     let csv: String = rows

@@ -106,7 +106,7 @@ fn the_exported_keras_archive_reads_back_to_the_same_logits() {
         dropout: 0.0,
     };
     let model = config.init(&device);
-    save_model(&model, &config, dir.path()).expect("save");
+    save_model(&model, &config, mnist_model::Dataset::MNIST, dir.path()).expect("save");
     let want = model.forward(inputs(&device)).into_data();
     for file in [KERAS_FILE, SAFETENSORS_FILE] {
         let (loaded, loaded_config) = load_model(&dir.path().join(file), &device).expect(file);
@@ -114,7 +114,7 @@ fn the_exported_keras_archive_reads_back_to_the_same_logits() {
         assert_eq!(loaded.forward(inputs(&device)).into_data(), want, "{file}");
     }
     let first = std::fs::read(dir.path().join(KERAS_FILE)).expect("read");
-    save_model(&model, &config, dir.path()).expect("save again");
+    save_model(&model, &config, mnist_model::Dataset::MNIST, dir.path()).expect("save again");
     assert_eq!(
         std::fs::read(dir.path().join(KERAS_FILE)).expect("read"),
         first,

@@ -64,7 +64,10 @@ pub struct TrainConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DataConfig {
-    /// Directory holding the MNIST files (optional; see the data crate for the other sources).
+    /// The dataset: `mnist` (the default) or `fashion-mnist`.
+    pub dataset: mnist_data::Dataset,
+    /// Directory holding the dataset's files (optional; see the data crate for the other
+    /// sources).
     pub dir: Option<PathBuf>,
     /// Number of training images held out (the last ones) for validation.
     pub validation: usize,
@@ -305,6 +308,7 @@ mod defaults {
 impl Default for DataConfig {
     fn default() -> Self {
         Self {
+            dataset: mnist_data::Dataset::MNIST,
             dir: None,
             validation: 5_000,
             batch_size: 256,
@@ -521,6 +525,26 @@ mod tests {
         assert!(err.contains("hiden"), "{err}");
         let err = TrainConfig::parse("epochs = \n").expect_err("syntax");
         assert!(err.contains("line 1"), "{err}");
+        let err =
+            TrainConfig::parse("epochs = 3\n[model]\nhidden = [1]\n[data]\ndataset = \"kmnist\"\n")
+                .expect_err("unknown dataset");
+        assert!(
+            err.contains("unknown dataset `kmnist`: the datasets are mnist, fashion-mnist")
+                && err.contains("dataset"),
+            "{err}"
+        );
+        let config = TrainConfig::parse(
+            "epochs = 3\n[model]\nhidden = [1]\n[data]\ndataset = \"fashion-mnist\"\n",
+        )
+        .expect("parses");
+        assert_eq!(config.data.dataset, mnist_data::Dataset::FASHION_MNIST);
+        assert_eq!(
+            TrainConfig::parse("epochs = 3\n[model]\nhidden = [1]\n")
+                .expect("parses")
+                .data
+                .dataset,
+            mnist_data::Dataset::MNIST
+        );
     }
 
     #[test]

@@ -28,10 +28,11 @@ pub fn finish(
         ..
     } = plan;
     let (model, final_epoch) = final_model(plan, records, model)?;
-    let model_path = save_model(&model, &config.model, &run.path)?;
+    let dataset = config.data.dataset;
+    let model_path = save_model(&model, &config.model, dataset, &run.path)?;
     // The test set is touched once, here, after model selection on validation.
     let test = report::evaluate(&model, &plan.splits.test, device);
-    println!("{test}");
+    println!("{}", test.report(dataset));
     let summary = report::summary(
         config,
         plan.backend,

@@ -60,7 +60,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.fetch_only {
         let mnist = plan::fetch_only(args)?;
         println!(
-            "MNIST ready: {} training and {} test images",
+            "{} ready: {} training and {} test images",
+            mnist.dataset.title,
             mnist.train.len(),
             mnist.test.len()
         );
@@ -70,8 +71,9 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let plan = plan::resolve(args)?;
     let config = &plan.config;
     println!(
-        "run {}: model {} ({} parameters), backend {}, seed {}",
+        "run {}: {}, model {} ({} parameters), backend {}, seed {}",
         plan.run.path.display(),
+        config.data.dataset.title,
         config.model.name(),
         config.model.num_params(),
         plan.backend,

@@ -23,7 +23,11 @@ pub struct Overrides {
     /// Seed (overrides `seed`).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Directory with the MNIST files (overrides `data.dir`; also MNIST_DIR).
+    /// The dataset: mnist or fashion-mnist (overrides `data.dataset`).
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<mnist_data::Dataset>,
+    /// Directory with the dataset's files (overrides `data.dir`; also MNIST_DIR, or
+    /// FASHION_MNIST_DIR for fashion-mnist).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Backend: ndarray, flex, wgpu or cuda, among those compiled in (overrides `backend`).
@@ -51,12 +55,14 @@ impl Overrides {
             batch_size,
             lr,
             seed,
+            dataset,
             data_dir,
             backend,
             init_from,
             init_input_scale,
             train_limit,
         } = self.clone();
+        set(&mut config.data.dataset, dataset);
         set(&mut config.epochs, epochs);
         set(&mut config.data.batch_size, batch_size);
         set(&mut config.optimizer.lr, lr);
@@ -70,11 +76,15 @@ impl Overrides {
 
     /// Checks the overrides given to `--resume` against the run's saved config. A resumed run
     /// replays the batches, dropout masks and schedule of the interrupted one, so the values
-    /// that decide them (batch size, seed, training subset) cannot change; nor can the
+    /// that decide them (dataset, batch size, seed, training subset) cannot change; nor can the
     /// starting weights, which the checkpoint replaces. The epoch count, learning rate,
     /// backend and data location may.
     pub fn for_resume(&self, saved: &TrainConfig) -> Result<(), String> {
         let changed = [
+            (
+                "--dataset",
+                self.dataset.is_some_and(|v| v != saved.data.dataset),
+            ),
             (
                 "--batch-size",
                 self.batch_size.is_some_and(|v| v != saved.data.batch_size),
@@ -188,6 +198,13 @@ mod tests {
                     ..Default::default()
                 },
                 "--train-limit",
+            ),
+            (
+                Overrides {
+                    dataset: Some(mnist_data::Dataset::FASHION_MNIST),
+                    ..Default::default()
+                },
+                "--dataset",
             ),
             (
                 Overrides {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use burn::prelude::*;
-use mnist_data::{FetchOptions, Mnist, MnistSplits};
+use mnist_data::{Dataset, FetchOptions, Mnist, MnistSplits};
 use mnist_model::{Backend, Mlp};
 
 use crate::checkpoint;
@@ -55,7 +55,7 @@ pub fn resolve(args: &Args) -> anyhow::Result<Plan> {
         _ => None,
     };
     let splits = MnistSplits::new(
-        &load_mnist(config.data.dir.clone())?,
+        &load_data(config.data.dataset, config.data.dir.clone())?,
         config.data.validation,
     )
     .context("data.validation")?;
@@ -143,19 +143,25 @@ fn config_and_run(args: &Args) -> anyhow::Result<(TrainConfig, PathBuf)> {
     Ok((config, run_path))
 }
 
-fn load_mnist(data_dir: Option<PathBuf>) -> anyhow::Result<Mnist> {
+fn load_data(dataset: Dataset, data_dir: Option<PathBuf>) -> anyhow::Result<Mnist> {
     Ok(Mnist::load(
-        &FetchOptions::default().with_data_dir(data_dir),
+        &FetchOptions::new(dataset).with_data_dir(data_dir),
     )?)
 }
 
-/// `train --fetch-only`: obtains and verifies MNIST from where the run would (the flag, then
-/// the config's `data.dir`, then the usual sources).
+/// `train --fetch-only`: obtains and verifies the dataset from where the run would (the
+/// flags, then the config's `data.dataset` and `data.dir`, then the usual sources).
 pub fn fetch_only(args: &Args) -> anyhow::Result<Mnist> {
-    let data_dir = match (&args.overrides.data_dir, &args.config) {
-        (Some(dir), _) => Some(dir.clone()),
-        (None, Some(path)) => TrainConfig::load(path)?.data.dir,
-        (None, None) => None,
+    let mut data = match &args.config {
+        Some(path) => TrainConfig::load(path)?.data,
+        None => crate::config::DataConfig::default(),
     };
-    load_mnist(data_dir)
+    let flags = &args.overrides;
+    if let Some(dataset) = flags.dataset {
+        data.dataset = dataset;
+    }
+    if flags.data_dir.is_some() {
+        data.dir = flags.data_dir.clone();
+    }
+    load_data(data.dataset, data.dir)
 }

@@ -23,6 +23,8 @@ pub fn evaluate(model: &Mlp, dataset: &MnistDataset, device: &Device) -> Evaluat
 pub struct Summary<'a> {
     /// Run name.
     pub name: &'a str,
+    /// The dataset trained and tested on.
+    pub dataset: mnist_data::Dataset,
     /// Architecture, e.g. 784-256-128-10.
     pub model: String,
     /// Trainable parameters.
@@ -41,7 +43,7 @@ pub struct Summary<'a> {
     pub test_accuracy: f64,
     /// Mean test cross-entropy.
     pub test_loss: f64,
-    /// Test accuracy per digit, percent.
+    /// Test accuracy per class (label 0..=9), percent.
     pub test_per_class_accuracy: [f64; 10],
     /// Validation accuracy of the saved epoch, percent.
     pub valid_accuracy: f64,
@@ -72,6 +74,7 @@ pub fn summary<'a>(
         .or(records.last());
     Summary {
         name: &config.name,
+        dataset: config.data.dataset,
         model: model.name(),
         params: model.num_params(),
         backend,

@@ -500,3 +500,92 @@ fn fetch_only_reads_the_configs_data_dir() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("MNIST ready: 60000 training and 10000 test images"));
 }
+
+#[test]
+fn a_short_run_on_real_fashion_mnist_learns_and_records_the_dataset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("fashion");
+    let out = train(&[
+        "--config",
+        "configs/fashion-mlp-256-128.toml",
+        "--train-limit",
+        "5000",
+        "--epochs",
+        "2",
+        "--out",
+        run.to_str().expect("utf-8"),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains(": Fashion-MNIST, model 784-256-128-10"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("per class: T-shirt/top: "), "{stdout}");
+    assert!(stdout.contains("  Ankle boot: "), "{stdout}");
+    let summary = summary(&run);
+    assert_eq!(summary["dataset"], "fashion-mnist");
+    let accuracy = summary["test_accuracy"].as_f64().expect("test_accuracy");
+    // Chance is 10 %; two epochs on 5 000 images give ≈ 78 %.
+    assert!(accuracy > 65.0, "{accuracy}");
+    let description: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("model.json")).expect("model.json"))
+            .expect("json");
+    assert_eq!(description["dataset"], "fashion-mnist");
+    let saved = std::fs::read_to_string(run.join("config.toml")).expect("config.toml");
+    assert!(saved.contains("dataset = \"fashion-mnist\""), "{saved}");
+
+    // The dataset decides the batches: a resume may not change it.
+    let out = train(&[
+        "--resume",
+        "--out",
+        run.to_str().expect("utf-8"),
+        "--dataset",
+        "mnist",
+    ]);
+    assert_clean_failure(&out, "--dataset cannot change on --resume");
+}
+
+#[test]
+fn mnist_files_given_for_fashion_mnist_are_refused_naming_the_file_and_the_dataset() {
+    let mnist = mnist_data::fetch(&mnist_data::FetchOptions {
+        progress: false,
+        ..mnist_data::FetchOptions::default()
+    })
+    .unwrap_or_else(|e| panic!("real MNIST is required: {e}"));
+    let data = tempfile::tempdir().expect("tempdir");
+    for file in mnist_data::MnistFile::ALL {
+        std::fs::write(data.path().join(file.file_name()), mnist.bytes(file)).expect("write");
+    }
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let run = out_dir.path().join("run");
+    let out = train(&[
+        "--config",
+        "configs/mlp-128.toml",
+        "--dataset",
+        "fashion-mnist",
+        "--data-dir",
+        data.path().to_str().expect("utf-8"),
+        "--out",
+        run.to_str().expect("utf-8"),
+    ]);
+    let file = data.path().join("train-images-idx3-ubyte");
+    assert_clean_failure(
+        &out,
+        &format!("{}: not a valid Fashion-MNIST file", file.display()),
+    );
+    assert_clean_failure(
+        &out,
+        "this is MNIST's train-images-idx3-ubyte, not Fashion-MNIST's",
+    );
+    assert!(!run.exists(), "nothing was written");
+
+    let out = train(&["--config", "configs/mlp-128.toml", "--dataset", "emnist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("unknown dataset `emnist`: the datasets are mnist, fashion-mnist"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -55,4 +55,12 @@ pub enum PreprocessError {
         /// Difference between the strongest ink and the paper around it.
         contrast: u8,
     },
+    /// A product photo in which nothing stands out from the background.
+    #[error(
+        "blank image: no product found (the strongest part differs from the background by {contrast} of 255; at least {MIN_CONTRAST} is needed)"
+    )]
+    NoObject {
+        /// Difference between the strongest part and the background, 0..=255.
+        contrast: u8,
+    },
 }

@@ -1,5 +1,6 @@
 //! Turning a photo, scan or drawing of handwritten digits into the 28×28 images an MNIST
-//! model expects, the way MNIST itself was made, and surviving what real photos bring:
+//! model expects, the way MNIST itself was made (and a product photo into Fashion-MNIST's,
+//! the way Zalando made those: [`product`]), and surviving what real photos bring:
 //! camera orientation, sensor noise, uneven light and shadows, ruled or squared paper,
 //! specks, coloured ink, and numbers of several digits.
 //!
@@ -19,6 +20,7 @@ pub mod ink;
 pub mod marks;
 pub mod mnist_box;
 pub mod pipeline;
+pub mod product;
 pub mod segment;
 
 pub use decode::{decode_bytes, decode_file};

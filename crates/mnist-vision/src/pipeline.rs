@@ -1,6 +1,7 @@
-//! The whole way from a decoded image to the digits a model is given: one digit (the
-//! default), or every digit of a number left to right, each with where it was found and
-//! the warnings a user should see before trusting the answer.
+//! The whole way from a decoded image to the images a model is given: one digit (the
+//! default), every digit of a number left to right, or one product photo (Fashion-MNIST's
+//! recipe, [`crate::product`]), each with where it was found and the warnings a user should
+//! see before trusting the answer.
 
 use image::{DynamicImage, GrayImage, Luma};
 use imageproc::distance_transform::Norm;
@@ -25,17 +26,29 @@ const DIGIT_HEIGHT: f32 = 0.5;
 /// the stroke cores come out saturated like MNIST's whatever the pen's darkness.
 const FULL_INK_QUANTILE: f32 = 0.9;
 
-/// Read one digit, or a number of several.
+/// What an image shows, which decides how it is made into 28×28 images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
-    /// The image shows one digit.
+    /// One digit, made as MNIST was (20×20 box, centre of mass).
     #[default]
     Digit,
-    /// The image shows a number: its digits are read left to right.
+    /// A number: its digits are read left to right, each made as MNIST was.
     Number,
+    /// One product (a garment, a shoe, a bag), made as Fashion-MNIST was.
+    Product,
 }
 
-/// One digit found in an image.
+impl Mode {
+    /// How the images of a dataset made with `framing` are read one per image.
+    pub fn single(framing: mnist_data::Framing) -> Self {
+        match framing {
+            mnist_data::Framing::DigitBox => Mode::Digit,
+            mnist_data::Framing::CentredProduct => Mode::Product,
+        }
+    }
+}
+
+/// One digit (or product) found in an image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Glyph {
     /// The 28×28 image the model is given.
@@ -64,10 +77,14 @@ pub fn preprocess_image(image: &DynamicImage) -> Result<Digit, PreprocessError> 
     Ok(prepared.glyphs[0].digit)
 }
 
-/// Finds the digit (or, for [`Mode::Number`], the digits) in an upright image and makes
-/// each into what the model is given. At least one glyph comes back; an image without ink
-/// is [`PreprocessError::Blank`].
+/// Finds the digit (for [`Mode::Number`] the digits, for [`Mode::Product`] the product) in
+/// an upright image and makes each into what the model is given. At least one glyph comes
+/// back; an image without ink is [`PreprocessError::Blank`] ([`PreprocessError::NoObject`]
+/// for a product).
 pub fn prepare(image: &DynamicImage, mode: Mode) -> Result<Prepared, PreprocessError> {
+    if mode == Mode::Product {
+        return crate::product::prepare_product(image);
+    }
     let (width, height) = (image.width(), image.height());
     if width == 0 || height == 0 {
         return Err(PreprocessError::Empty { width, height });
@@ -82,7 +99,7 @@ pub fn prepare(image: &DynamicImage, mode: Mode) -> Result<Prepared, PreprocessE
         ));
     }
     let groups = match mode {
-        Mode::Digit => vec![one_digit(&marks, &mut warnings)],
+        Mode::Digit | Mode::Product => vec![one_digit(&marks, &mut warnings)],
         Mode::Number => {
             let segments = segment::segment_number(&marks, &map.ink);
             if segments.split > 0 {

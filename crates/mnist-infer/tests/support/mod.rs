@@ -49,6 +49,7 @@ pub fn trained_model_dir() -> &'static Path {
             scale: 0.1,
             shift_px: 2.0,
             elastic_px: 1.0,
+            flip_horizontal: false,
         };
         let loader =
             MnistLoader::new(train, 128, 11, device.clone()).with_augmentation(augmentation);
@@ -62,7 +63,13 @@ pub fn trained_model_dir() -> &'static Path {
                 model = optimizer.step(2e-3, model, grads);
             }
         }
-        save_model(&model.valid(), &config, dir.path()).expect("model saved");
+        save_model(
+            &model.valid(),
+            &config,
+            mnist_model::Dataset::MNIST,
+            dir.path(),
+        )
+        .expect("model saved");
         dir
     })
     .path()

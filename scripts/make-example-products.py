@@ -41,7 +41,7 @@ def finish(img, layer, name, portrait=False):
     if portrait:
         exif = Image.Exif()
         exif[0x0112] = 6
-        photo.transpose(Image.Transpose.ROTATE_270).save(path, quality=88, exif=exif)
+        photo.transpose(Image.Transpose.ROTATE_90).save(path, quality=88, exif=exif)
     else:
         photo.save(path, quality=88)
 

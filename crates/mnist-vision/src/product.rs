@@ -272,11 +272,12 @@ fn least_squares(samples: &[(f64, f64, f64)]) -> Option<[f64; 6]> {
             return None;
         }
         a.swap(col, pivot);
-        for row in 0..6 {
+        let pivot_row = a[col];
+        for (row, values) in a.iter_mut().enumerate() {
             if row != col {
-                let factor = a[row][col] / a[col][col];
-                for k in col..7 {
-                    a[row][k] -= factor * a[col][k];
+                let factor = values[col] / pivot_row[col];
+                for (value, p) in values.iter_mut().zip(&pivot_row).skip(col) {
+                    *value -= factor * p;
                 }
             }
         }

@@ -61,16 +61,7 @@ pub struct InkMap {
 impl InkMap {
     /// Measures the ink of `image`, reduced to [`WORKING_SIDE`] first when larger.
     pub fn new(image: &DynamicImage) -> Self {
-        let gray = gray_levels(image);
-        let (width, height) = gray.dimensions();
-        let gray = if width.max(height) > WORKING_SIDE {
-            let factor = f64::from(WORKING_SIDE) / f64::from(width.max(height));
-            let side = |s: u32| ((f64::from(s) * factor).round() as u32).max(1);
-            imageops::thumbnail(&gray, side(width), side(height))
-        } else {
-            gray
-        };
-        let scale = width as f32 / gray.width() as f32;
+        let (gray, scale) = at_working_size(gray_levels(image));
         Self::from_gray(&gray, scale)
     }
 
@@ -179,23 +170,47 @@ fn gray_levels(image: &DynamicImage) -> GrayImage {
     if !image.color().has_alpha() {
         return image.to_luma8();
     }
-    let luma_alpha = image.to_luma_alpha8();
-    let (width, height) = luma_alpha.dimensions();
-    let (sum, count) = luma_alpha
+    let (sum, count) = image
+        .to_luma_alpha8()
         .pixels()
         .filter(|p| p[1] >= 128)
         .fold((0u64, 0u64), |(sum, count), p| {
             (sum + u64::from(p[0]), count + 1)
         });
-    let backdrop: u32 = if count == 0 || sum / count < 128 {
+    let backdrop = if count == 0 || sum / count < 128 {
         255
     } else {
         0
     };
-    GrayImage::from_fn(width, height, |x, y| {
+    on_backdrop(image, backdrop)
+}
+
+/// Grey levels of `image`, transparent pixels composed over the grey level `backdrop`.
+pub(crate) fn on_backdrop(image: &DynamicImage, backdrop: u8) -> GrayImage {
+    if !image.color().has_alpha() {
+        return image.to_luma8();
+    }
+    let luma_alpha = image.to_luma_alpha8();
+    let backdrop = u32::from(backdrop);
+    GrayImage::from_fn(luma_alpha.width(), luma_alpha.height(), |x, y| {
         let [luma, alpha] = luma_alpha[(x, y)].0.map(u32::from);
         Luma([((luma * alpha + backdrop * (255 - alpha) + 127) / 255) as u8])
     })
+}
+
+/// `gray` reduced by area averaging to [`WORKING_SIDE`] on its longest side when larger, with
+/// the pixels of the original per working pixel.
+pub(crate) fn at_working_size(gray: GrayImage) -> (GrayImage, f32) {
+    let (width, height) = gray.dimensions();
+    let reduced = if width.max(height) > WORKING_SIDE {
+        let factor = f64::from(WORKING_SIDE) / f64::from(width.max(height));
+        let side = |s: u32| ((f64::from(s) * factor).round() as u32).max(1);
+        imageops::thumbnail(&gray, side(width), side(height))
+    } else {
+        gray
+    };
+    let scale = width as f32 / reduced.width() as f32;
+    (reduced, scale)
 }
 
 /// The paper's level from the image reduced to [`COARSE_SIDE`]: a closing (dark ink: the

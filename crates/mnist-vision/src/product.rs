@@ -17,7 +17,7 @@ use imageproc::region_labelling::{Connectivity, connected_components};
 use mnist_data::{IMAGE_PIXELS, IMAGE_SIDE};
 
 use crate::error::PreprocessError;
-use crate::ink::{GrayF32, WORKING_SIDE};
+use crate::ink::{GrayF32, at_working_size, on_backdrop};
 use crate::marks::{MIN_CONTRAST, Rect};
 use crate::mnist_box::Digit;
 use crate::pipeline::{Glyph, Prepared};
@@ -40,15 +40,8 @@ pub fn prepare_product(image: &DynamicImage) -> Result<Prepared, PreprocessError
     if width == 0 || height == 0 {
         return Err(PreprocessError::Empty { width, height });
     }
-    let gray = on_white(image);
-    let gray = if width.max(height) > WORKING_SIDE {
-        let factor = f64::from(WORKING_SIDE) / f64::from(width.max(height));
-        let side = |s: u32| ((f64::from(s) * factor).round() as u32).max(1);
-        imageops::thumbnail(&gray, side(width), side(height))
-    } else {
-        gray
-    };
-    let scale = width as f32 / gray.width() as f32;
+    // A transparent background goes on white, as catalogue shots have it.
+    let (gray, scale) = at_working_size(on_backdrop(image, 255));
     let background = Background::fit(&gray);
     let object = background.object(&gray);
     let (mask, contrast) = background.product_mask(&object);
@@ -83,18 +76,6 @@ pub fn prepare_product(image: &DynamicImage) -> Result<Prepared, PreprocessError
             bounds: bounds.scaled(scale, (width, height)),
         }],
         warnings,
-    })
-}
-
-/// Grey levels, a transparent background composited onto white as catalogue shots have it.
-fn on_white(image: &DynamicImage) -> GrayImage {
-    if !image.color().has_alpha() {
-        return image.to_luma8();
-    }
-    let luma_alpha = image.to_luma_alpha8();
-    GrayImage::from_fn(luma_alpha.width(), luma_alpha.height(), |x, y| {
-        let [luma, alpha] = luma_alpha[(x, y)].0.map(u32::from);
-        Luma([((luma * alpha + 255 * (255 - alpha) + 127) / 255) as u8])
     })
 }
 

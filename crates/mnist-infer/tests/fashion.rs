@@ -7,19 +7,17 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use image::imageops::{self, FilterType};
 use image::{DynamicImage, GrayImage, ImageFormat, Luma};
-use mnist_data::{Augmentation, Dataset, FetchOptions, Mnist, MnistDataset, MnistLoader};
-use mnist_model::{MlpConfig, load_model, save_model};
+use mnist_data::{Augmentation, Dataset, FetchOptions, Mnist};
+use mnist_model::load_model;
 use mnist_vision::Digit;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use support::encoded;
+use support::{encoded, trained_run};
 use tempfile::TempDir;
 
 /// Product photos rendered from this many test images.
@@ -39,34 +37,12 @@ fn fashion() -> &'static Mnist {
 fn model_dir() -> &'static Path {
     static DIR: OnceLock<TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let device = Device::default().autodiff();
-        device.seed(5);
-        let config = MlpConfig::mlp_256_128();
-        let mut model = config.init(&device);
-        let mut optimizer = AdamConfig::new().init();
-        let loss = CrossEntropyLossConfig::new().init(&device);
         let augmentation = Augmentation {
             shift_px: 2.0,
             flip_horizontal: true,
             ..Augmentation::default()
         };
-        let train = MnistDataset::new(Arc::clone(&fashion().train));
-        let loader =
-            MnistLoader::new(train, 128, 5, device.clone()).with_augmentation(augmentation);
-        for epoch in 1..=3 {
-            for batch in loader.epoch(epoch) {
-                let batch = batch.expect("a training batch");
-                let grads = loss
-                    .forward(model.forward(batch.images), batch.targets)
-                    .backward();
-                let grads = GradientsParams::from_grads(grads, &model);
-                model = optimizer.step(2e-3, model, grads);
-            }
-        }
-        save_model(&model.valid(), &config, Dataset::FASHION_MNIST, dir.path())
-            .expect("model saved");
-        dir
+        trained_run(fashion(), augmentation, 3, 5)
     })
     .path()
 }

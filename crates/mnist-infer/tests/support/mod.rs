@@ -36,14 +36,6 @@ pub fn mnist() -> &'static Mnist {
 pub fn trained_model_dir() -> &'static Path {
     static DIR: OnceLock<TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let device = Device::default().autodiff();
-        device.seed(11);
-        let config = MlpConfig::mlp_256_128();
-        let mut model = config.init(&device);
-        let mut optimizer = AdamConfig::new().init();
-        let loss = CrossEntropyLossConfig::new().init(&device);
-        let train = MnistDataset::new(Arc::clone(&mnist().train));
         let augmentation = Augmentation {
             rotation_deg: 10.0,
             scale: 0.1,
@@ -51,28 +43,36 @@ pub fn trained_model_dir() -> &'static Path {
             elastic_px: 1.0,
             flip_horizontal: false,
         };
-        let loader =
-            MnistLoader::new(train, 128, 11, device.clone()).with_augmentation(augmentation);
-        for epoch in 1..=EPOCHS {
-            for batch in loader.epoch(epoch) {
-                let batch = batch.expect("a training batch");
-                let grads = loss
-                    .forward(model.forward(batch.images), batch.targets)
-                    .backward();
-                let grads = GradientsParams::from_grads(grads, &model);
-                model = optimizer.step(2e-3, model, grads);
-            }
-        }
-        save_model(
-            &model.valid(),
-            &config,
-            mnist_model::Dataset::MNIST,
-            dir.path(),
-        )
-        .expect("model saved");
-        dir
+        trained_run(mnist(), augmentation, EPOCHS, 11)
     })
     .path()
+}
+
+/// A run directory holding a 784-256-128-10 model trained on all of `data`'s training images
+/// for `epochs` (Adam 2e-3, batch 128, `augmentation`, `seed`), saved as `train` saves it,
+/// recording `data`'s dataset.
+pub fn trained_run(data: &Mnist, augmentation: Augmentation, epochs: usize, seed: u64) -> TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = Device::default().autodiff();
+    device.seed(seed);
+    let config = MlpConfig::mlp_256_128();
+    let mut model = config.init(&device);
+    let mut optimizer = AdamConfig::new().init();
+    let loss = CrossEntropyLossConfig::new().init(&device);
+    let train = MnistDataset::new(Arc::clone(&data.train));
+    let loader = MnistLoader::new(train, 128, seed, device.clone()).with_augmentation(augmentation);
+    for epoch in 1..=epochs {
+        for batch in loader.epoch(epoch) {
+            let batch = batch.expect("a training batch");
+            let grads = loss
+                .forward(model.forward(batch.images), batch.targets)
+                .backward();
+            let grads = GradientsParams::from_grads(grads, &model);
+            model = optimizer.step(2e-3, model, grads);
+        }
+    }
+    save_model(&model.valid(), &config, data.dataset, dir.path()).expect("model saved");
+    dir
 }
 
 /// Epochs of the shared test model.

@@ -149,7 +149,10 @@ fn classify_images(args: &Args, loaded: &Loaded) -> anyhow::Result<bool> {
             if args.json {
                 let outcome = outcome.as_ref().map_err(String::as_str);
                 json_results.push(serde_json::json!(JsonResult::new(
-                    path, outcome, mode, dataset
+                    Some(path),
+                    outcome,
+                    mode,
+                    dataset
                 )));
                 continue;
             }

@@ -62,8 +62,9 @@ pub struct JsonDigit<'a> {
 /// One entry of `--json` output: an image's reading, or the reason there is none.
 #[derive(Debug, Serialize)]
 pub struct JsonResult<'a> {
-    /// The input as given or found.
-    pub path: &'a Path,
+    /// The input as given or found; none for an image that came without a file (`serve`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<&'a Path>,
     /// With --number: the digits read, left to right.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
@@ -85,7 +86,7 @@ impl<'a> JsonResult<'a> {
     /// The entry for `path` read as `mode` with `dataset`'s class names, or failed with
     /// `error`.
     pub fn new(
-        path: &'a Path,
+        path: Option<&'a Path>,
         outcome: Result<&'a Reading, &'a str>,
         mode: Mode,
         dataset: Dataset,
@@ -257,7 +258,7 @@ mod tests {
     fn json_results_carry_probabilities_boxes_warnings_or_an_error() {
         let seven = reading(&[7], &["ink covers 60% of the image"]);
         let json = serde_json::to_value(JsonResult::new(
-            Path::new("a.png"),
+            Some(Path::new("a.png")),
             Ok(&seven),
             Mode::Digit,
             Dataset::MNIST,
@@ -274,7 +275,7 @@ mod tests {
 
         let number = reading(&[4, 2], &[]);
         let json = serde_json::to_value(JsonResult::new(
-            Path::new("n.png"),
+            Some(Path::new("n.png")),
             Ok(&number),
             Mode::Number,
             Dataset::MNIST,
@@ -287,7 +288,7 @@ mod tests {
 
         let shirt = reading(&[6], &[]);
         let json = serde_json::to_value(JsonResult::new(
-            Path::new("s.jpg"),
+            Some(Path::new("s.jpg")),
             Ok(&shirt),
             Mode::Product,
             Dataset::FASHION_MNIST,
@@ -299,14 +300,15 @@ mod tests {
         );
 
         let json = serde_json::to_value(JsonResult::new(
-            Path::new("b.txt"),
+            None,
             Err("not an image"),
             Mode::Digit,
             Dataset::MNIST,
         ))
         .expect("json");
         assert_eq!(json["error"], "not an image");
-        assert!(json.get("class").is_none());
+        // An image that came without a file (`serve`'s uploads) has no path key at all.
+        assert!(json.get("class").is_none() && json.get("path").is_none());
     }
 
     #[test]

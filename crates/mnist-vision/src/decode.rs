@@ -49,6 +49,18 @@ fn decode_reader<R: BufRead + Seek>(mut inner: R) -> Result<DynamicImage, Prepro
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    // `into_decoder` checks the sides but not `max_alloc` (only `ImageReader::decode`
+    // reserves the pixel buffer against it), so the buffer `from_decoder` is about to
+    // allocate is checked here: a small PNG whose header claims 16 000 × 16 000 RGBA pixels
+    // (a decompression bomb) is refused before 1 GB is allocated and filled.
+    let needed = decoder.total_bytes();
+    if needed > MAX_DECODE_BYTES {
+        let (width, height) = decoder.dimensions();
+        return Err(PreprocessError::TooLarge(format!(
+            "{width}×{height} pixels take {} MiB decoded",
+            needed >> 20
+        )));
+    }
     // A broken EXIF block is no reason to refuse the pixels: the image stays as stored.
     let orientation = decoder
         .orientation()
@@ -192,6 +204,38 @@ mod tests {
         assert_eq!((stored.width(), stored.height()), (4, 6));
         let decoded = decode_bytes(&bytes).expect("decodes");
         assert_eq!((decoded.width(), decoded.height()), (6, 4));
+    }
+
+    #[test]
+    fn a_header_claiming_more_than_the_memory_limit_is_refused_before_decoding() {
+        let mut png = Vec::new();
+        PngEncoder::new(&mut png)
+            .write_image(&[0], 1, 1, image::ExtendedColorType::L8)
+            .expect("encodes");
+        // 16 000 × 16 000 RGBA: within the side limit, 1 GB decoded. Header and checksum
+        // rewritten; the pixel data is the 1×1 image's, so only the limit can stop it early.
+        png[16..20].copy_from_slice(&16_000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&16_000u32.to_be_bytes());
+        png[25] = 6;
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        let err = decode_bytes(&png).expect_err("refused");
+        assert!(
+            matches!(&err, PreprocessError::TooLarge(why) if why.contains("16000×16000 pixels take 976 MiB")),
+            "{err}"
+        );
+    }
+
+    /// PNG's CRC-32 (ISO-HDLC), bit by bit: seven lines rather than a dependency for one test.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+            }
+        }
+        !crc
     }
 
     #[test]

@@ -60,8 +60,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (--bind)", args.bind))?;
     let address = listener.local_addr().context("reading the bound address")?;
+    let plural = if runs.len() == 1 { "" } else { "s" };
     eprintln!(
-        "{} runs under {}, backend {backend}",
+        "{} run{plural} under {}, backend {backend}",
         runs.len(),
         args.runs.display()
     );

@@ -5,6 +5,7 @@
 //! point), [`trainer::train`] (Burn's learner) and [`finish::finish`] (final model, test
 //! score, summary, curves).
 
+mod app_log;
 mod checkpoint;
 mod classifier;
 mod cli;

@@ -17,6 +17,7 @@ use burn::train::{
 use mnist_data::{MnistBatcher, MnistLoader};
 use mnist_model::Mlp;
 
+use crate::app_log::WarningsLog;
 use crate::checkpoint::{self, AtomicCheckpointer};
 use crate::classifier::Classifier;
 use crate::divergence::{Divergence, DivergenceWatch};
@@ -121,6 +122,7 @@ pub fn train(plan: &Plan) -> anyhow::Result<Outcome> {
     let mut training = SupervisedTraining::new(&run.path, Arc::new(train_loader), valid_loader)
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .metric_train_numeric(LearningRateMetric::new())
+        .with_application_logger(Some(Box::new(WarningsLog::new(run.file("experiment.log")))))
         .with_metric_logger(FileMetricLogger::new(run.file("logs")))
         .with_metric_logger(epoch_log.clone())
         .with_metric_logger(divergence.clone())

@@ -1,0 +1,138 @@
+//! [`FusedAdam`] behind Burn's per-parameter `Optimizer` trait, with Burn's Adam state.
+
+use burn::optim::{
+    AdamConfig, AdamState, AdamWConfig, AdamWState, AdaptiveMomentumState, LearningRate, Optimizer,
+    decay::WeightDecayConfig,
+};
+use burn::tensor::{DType, Device, Tensor, TensorData};
+
+use crate::FusedAdamConfig;
+use crate::kernel::{Decay, StepConstants};
+
+/// Adam or AdamW in one pass over each f32 parameter (see the crate's documentation).
+#[derive(Clone)]
+pub struct FusedAdam {
+    config: FusedAdamConfig,
+    /// Burn's own optimizer with the same settings, for parameters that are not f32.
+    fallback: Fallback,
+}
+
+#[derive(Clone)]
+enum Fallback {
+    Adam(burn::optim::Adam),
+    AdamW(burn::optim::AdamW),
+}
+
+impl FusedAdam {
+    pub(crate) fn new(config: FusedAdamConfig) -> Self {
+        let fallback = match config.decay {
+            Decay::Decoupled(rate) => Fallback::AdamW(
+                AdamWConfig::new()
+                    .with_beta_1(config.beta_1)
+                    .with_beta_2(config.beta_2)
+                    .with_epsilon(config.epsilon)
+                    .with_weight_decay(rate)
+                    .build(),
+            ),
+            Decay::None | Decay::L2(_) => Fallback::Adam(
+                AdamConfig::new()
+                    .with_beta_1(config.beta_1)
+                    .with_beta_2(config.beta_2)
+                    .with_epsilon(config.epsilon)
+                    .with_weight_decay(match config.decay {
+                        Decay::L2(penalty) => Some(WeightDecayConfig::new(penalty)),
+                        _ => None,
+                    })
+                    .build(),
+            ),
+        };
+        Self { config, fallback }
+    }
+
+    /// One fused step; `None` when the tensors are not all f32 (then Burn's step runs).
+    fn fused_step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: &Tensor<D>,
+        grad: &Tensor<D>,
+        momentum: Option<&AdaptiveMomentumState<D>>,
+    ) -> Option<(Tensor<D>, AdaptiveMomentumState<D>)> {
+        let all_f32 = tensor.dtype() == DType::F32
+            && grad.dtype() == DType::F32
+            && momentum.is_none_or(|m| {
+                m.max_moment_2.is_none()
+                    && m.moment_1.dtype() == DType::F32
+                    && m.moment_2.dtype() == DType::F32
+            });
+        if !all_f32 {
+            return None;
+        }
+        let device = tensor.device();
+        let shape = tensor.shape();
+        // `into_data` hands over a tensor's buffer without copying when nothing else holds it
+        // (Flex), so the update below happens in the parameter's own memory.
+        let mut params = tensor.clone().into_data();
+        let grads = grad.clone().into_data();
+        let (time, mut moment_1, mut moment_2) = match momentum {
+            Some(state) => (
+                state.time + 1,
+                state.moment_1.clone().into_data(),
+                state.moment_2.clone().into_data(),
+            ),
+            None => {
+                let zeros = || TensorData::new(vec![0.0f32; shape.num_elements()], shape.clone());
+                (1, zeros(), zeros())
+            }
+        };
+        let FusedAdamConfig {
+            beta_1,
+            beta_2,
+            epsilon,
+            decay,
+        } = self.config;
+        StepConstants::new(beta_1, beta_2, epsilon, decay, lr, time).apply(
+            params.as_mut_slice::<f32>().ok()?,
+            grads.as_slice::<f32>().ok()?,
+            moment_1.as_mut_slice::<f32>().ok()?,
+            moment_2.as_mut_slice::<f32>().ok()?,
+        );
+        let state = AdaptiveMomentumState::new(
+            time,
+            Tensor::from_data(moment_1, &device),
+            Tensor::from_data(moment_2, &device),
+        );
+        Some((Tensor::from_data(params, &device), state))
+    }
+}
+
+/// The state is Burn's `AdamState` for both variants: `AdamWState` has the same one field, so
+/// a checkpoint records exactly the names and tensors Burn's optimizer of either variant would.
+impl Optimizer for FusedAdam {
+    type State<const D: usize> = AdamState<D>;
+
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<D>,
+        grad: Tensor<D>,
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<D>, Option<Self::State<D>>) {
+        let momentum = state.as_ref().map(|s| &s.momentum);
+        if let Some((tensor, momentum)) = self.fused_step(lr, &tensor, &grad, momentum) {
+            return (tensor, Some(AdamState::new(momentum)));
+        }
+        match &self.fallback {
+            Fallback::Adam(adam) => adam.step(lr, tensor, grad, state),
+            Fallback::AdamW(adamw) => {
+                let state = state.map(|s| AdamWState::new(s.momentum));
+                let (tensor, state) = adamw.step(lr, tensor, grad, state);
+                (tensor, state.map(|s| AdamState::new(s.momentum)))
+            }
+        }
+    }
+
+    fn to_device<const D: usize>(mut state: Self::State<D>, device: &Device) -> Self::State<D> {
+        state.momentum = state.momentum.to_device(device);
+        state
+    }
+}

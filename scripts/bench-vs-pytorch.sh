@@ -14,12 +14,14 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-source scripts/torch-venv.sh
 reps="${1:-5}"
 epochs="${2:-4}"
 batches="${3:-128 512}"
 backends="${4:-flex ndarray}"
 threads=2
+# Sourced with no arguments, or it would take this script's as packages to install.
+set --
+source scripts/torch-venv.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # The PyTorch loop's recipe; batch size, epochs and seed come from the command line.

@@ -9,8 +9,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-source scripts/torch-venv.sh
 seeds="${1:-3}"
+# Sourced with no arguments, or it would take this script's as packages to install.
+set --
+source scripts/torch-venv.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cargo build --release --quiet --bin train

@@ -90,9 +90,21 @@ impl StepConstants {
             .zip(grads.par_chunks(CHUNK))
             .zip(moment_1.par_chunks_mut(CHUNK))
             .zip(moment_2.par_chunks_mut(CHUNK))
-            .for_each(|(((p, g), m), v)| self.apply_chunk(p, g, m, v));
+            .for_each(|(((params, grads), moment_1), moment_2)| {
+                pulp::Arch::new().dispatch(Chunk {
+                    constants: self,
+                    params,
+                    grads,
+                    moment_1,
+                    moment_2,
+                })
+            });
     }
 
+    /// The update of one chunk, inlined into `Chunk::with_simd` so that it is compiled, and
+    /// vectorised, once per instruction set: the baseline x86-64 build alone would use 4-wide
+    /// SSE for the square roots and divisions.
+    #[inline(always)]
     fn apply_chunk(
         &self,
         params: &mut [f32],
@@ -123,6 +135,25 @@ impl StepConstants {
             let step = *m * moment_scale / ((*v * variance_scale).sqrt() + epsilon);
             *p = *p * keep - step * lr;
         }
+    }
+}
+
+/// One chunk's arguments, for `pulp`'s run-time choice of instruction set.
+struct Chunk<'a> {
+    constants: &'a StepConstants,
+    params: &'a mut [f32],
+    grads: &'a [f32],
+    moment_1: &'a mut [f32],
+    moment_2: &'a mut [f32],
+}
+
+impl pulp::WithSimd for Chunk<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        self.constants
+            .apply_chunk(self.params, self.grads, self.moment_1, self.moment_2);
     }
 }
 

@@ -49,61 +49,75 @@ impl FusedAdam {
         Self { config, fallback }
     }
 
-    /// One fused step; `None` when the tensors are not all f32 (then Burn's step runs).
+    /// One fused step, or the inputs back untouched when they are not all f32 (then Burn's
+    /// step runs). Everything is taken by value: a tensor nothing else holds hands its buffer
+    /// over without a copy (Flex's `into_data`), so the update happens in place.
     fn fused_step<const D: usize>(
         &self,
         lr: LearningRate,
-        tensor: &Tensor<D>,
-        grad: &Tensor<D>,
-        momentum: Option<&AdaptiveMomentumState<D>>,
-    ) -> Option<(Tensor<D>, AdaptiveMomentumState<D>)> {
+        tensor: Tensor<D>,
+        grad: Tensor<D>,
+        momentum: Option<AdaptiveMomentumState<D>>,
+    ) -> Result<(Tensor<D>, AdaptiveMomentumState<D>), Unfused<D>> {
         let all_f32 = tensor.dtype() == DType::F32
             && grad.dtype() == DType::F32
-            && momentum.is_none_or(|m| {
+            && momentum.as_ref().is_none_or(|m| {
                 m.max_moment_2.is_none()
                     && m.moment_1.dtype() == DType::F32
                     && m.moment_2.dtype() == DType::F32
             });
         if !all_f32 {
-            return None;
+            return Err((tensor, grad, momentum));
         }
         let device = tensor.device();
         let shape = tensor.shape();
-        // `into_data` hands over a tensor's buffer without copying when nothing else holds it
-        // (Flex), so the update below happens in the parameter's own memory.
-        let mut params = tensor.clone().into_data();
-        let grads = grad.clone().into_data();
-        let (time, mut moment_1, mut moment_2) = match momentum {
+        let had_state = momentum.is_some();
+        let (time, moment_1, moment_2) = match momentum {
             Some(state) => (
                 state.time + 1,
-                state.moment_1.clone().into_data(),
-                state.moment_2.clone().into_data(),
+                state.moment_1.into_data(),
+                state.moment_2.into_data(),
             ),
             None => {
                 let zeros = || TensorData::new(vec![0.0f32; shape.num_elements()], shape.clone());
                 (1, zeros(), zeros())
             }
         };
+        let (mut params, grads, mut moment_1, mut moment_2) =
+            (tensor.into_data(), grad.into_data(), moment_1, moment_2);
         let FusedAdamConfig {
             beta_1,
             beta_2,
             epsilon,
             decay,
         } = self.config;
-        StepConstants::new(beta_1, beta_2, epsilon, decay, lr, time).apply(
-            params.as_mut_slice::<f32>().ok()?,
-            grads.as_slice::<f32>().ok()?,
-            moment_1.as_mut_slice::<f32>().ok()?,
-            moment_2.as_mut_slice::<f32>().ok()?,
-        );
-        let state = AdaptiveMomentumState::new(
-            time,
-            Tensor::from_data(moment_1, &device),
-            Tensor::from_data(moment_2, &device),
-        );
-        Some((Tensor::from_data(params, &device), state))
+        let fused = match (
+            params.as_mut_slice::<f32>(),
+            grads.as_slice::<f32>(),
+            moment_1.as_mut_slice::<f32>(),
+            moment_2.as_mut_slice::<f32>(),
+        ) {
+            (Ok(p), Ok(g), Ok(m), Ok(v)) => {
+                StepConstants::new(beta_1, beta_2, epsilon, decay, lr, time).apply(p, g, m, v);
+                true
+            }
+            // A buffer the f32 view cannot borrow (misaligned bytes): untouched, back to Burn.
+            _ => false,
+        };
+        let tensor_of = |data: TensorData| Tensor::from_data(data, &device);
+        if !fused {
+            let momentum = had_state.then(|| {
+                AdaptiveMomentumState::new(time - 1, tensor_of(moment_1), tensor_of(moment_2))
+            });
+            return Err((tensor_of(params), tensor_of(grads), momentum));
+        }
+        let state = AdaptiveMomentumState::new(time, tensor_of(moment_1), tensor_of(moment_2));
+        Ok((tensor_of(params), state))
     }
 }
+
+/// A parameter, its gradient and its state, handed back when they cannot be fused.
+type Unfused<const D: usize> = (Tensor<D>, Tensor<D>, Option<AdaptiveMomentumState<D>>);
 
 /// The state is Burn's `AdamState` for both variants: `AdamWState` has the same one field, so
 /// a checkpoint records exactly the names and tensors Burn's optimizer of either variant would.
@@ -117,10 +131,12 @@ impl Optimizer for FusedAdam {
         grad: Tensor<D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let momentum = state.as_ref().map(|s| &s.momentum);
-        if let Some((tensor, momentum)) = self.fused_step(lr, &tensor, &grad, momentum) {
-            return (tensor, Some(AdamState::new(momentum)));
-        }
+        let (tensor, grad, momentum) =
+            match self.fused_step(lr, tensor, grad, state.map(|s| s.momentum)) {
+                Ok((tensor, momentum)) => return (tensor, Some(AdamState::new(momentum))),
+                Err(unfused) => unfused,
+            };
+        let state = momentum.map(AdamState::new);
         match &self.fallback {
             Fallback::Adam(adam) => adam.step(lr, tensor, grad, state),
             Fallback::AdamW(adamw) => {

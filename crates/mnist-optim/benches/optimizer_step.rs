@@ -20,7 +20,10 @@ fn batch(size: usize, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
     (images, targets)
 }
 
-fn optimizers() -> [(&'static str, fn() -> ModuleOptimizer); 2] {
+/// A named way to build a fresh optimizer.
+type NamedOptimizer = (&'static str, fn() -> ModuleOptimizer);
+
+fn optimizers() -> [NamedOptimizer; 2] {
     [
         ("burn-adam", || AdamConfig::new().init()),
         ("fused-adam", || FusedAdamConfig::default().init()),

@@ -58,7 +58,7 @@ impl FusedAdam {
         tensor: Tensor<D>,
         grad: Tensor<D>,
         momentum: Option<AdaptiveMomentumState<D>>,
-    ) -> Result<(Tensor<D>, AdaptiveMomentumState<D>), Unfused<D>> {
+    ) -> Result<(Tensor<D>, AdaptiveMomentumState<D>), Box<Unfused<D>>> {
         let all_f32 = tensor.dtype() == DType::F32
             && grad.dtype() == DType::F32
             && momentum.as_ref().is_none_or(|m| {
@@ -67,7 +67,7 @@ impl FusedAdam {
                     && m.moment_2.dtype() == DType::F32
             });
         if !all_f32 {
-            return Err((tensor, grad, momentum));
+            return Err(Box::new((tensor, grad, momentum)));
         }
         let device = tensor.device();
         let shape = tensor.shape();
@@ -109,7 +109,7 @@ impl FusedAdam {
             let momentum = had_state.then(|| {
                 AdaptiveMomentumState::new(time - 1, tensor_of(moment_1), tensor_of(moment_2))
             });
-            return Err((tensor_of(params), tensor_of(grads), momentum));
+            return Err(Box::new((tensor_of(params), tensor_of(grads), momentum)));
         }
         let state = AdaptiveMomentumState::new(time, tensor_of(moment_1), tensor_of(moment_2));
         Ok((tensor_of(params), state))
@@ -134,7 +134,7 @@ impl Optimizer for FusedAdam {
         let (tensor, grad, momentum) =
             match self.fused_step(lr, tensor, grad, state.map(|s| s.momentum)) {
                 Ok((tensor, momentum)) => return (tensor, Some(AdamState::new(momentum))),
-                Err(unfused) => unfused,
+                Err(unfused) => *unfused,
             };
         let state = momentum.map(AdamState::new);
         match &self.fallback {

@@ -85,13 +85,15 @@ impl StepConstants {
                 && moment_2.len() == params.len(),
             "a parameter, its gradient and its moments have one length"
         );
+        // The instruction set is detected once per step, not per chunk.
+        let arch = pulp::Arch::new();
         params
             .par_chunks_mut(CHUNK)
             .zip(grads.par_chunks(CHUNK))
             .zip(moment_1.par_chunks_mut(CHUNK))
             .zip(moment_2.par_chunks_mut(CHUNK))
             .for_each(|(((params, grads), moment_1), moment_2)| {
-                pulp::Arch::new().dispatch(Chunk {
+                arch.dispatch(Chunk {
                     constants: self,
                     params,
                     grads,

@@ -4,7 +4,7 @@
 //!
 //! One test binary, so the models are trained once for all of them.
 
-#[path = "../../../mnist-infer/tests/support/mod.rs"]
+#[path = "../../../mnist-infer/tests/infer/support/mod.rs"]
 mod support;
 
 mod api;

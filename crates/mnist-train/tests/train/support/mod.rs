@@ -1,5 +1,4 @@
 //! Running the real `train` binary and reading what it leaves, shared by the CLI tests.
-#![allow(dead_code)] // each test file uses its own subset
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

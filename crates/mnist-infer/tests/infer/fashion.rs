@@ -3,8 +3,6 @@
 //! output, the model's own test set, the wrong dataset refused, and product photos made by
 //! Fashion-MNIST's recipe.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -17,8 +15,9 @@ use mnist_model::load_model;
 use mnist_vision::Digit;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use support::{encoded, trained_run};
 use tempfile::TempDir;
+
+use crate::support::{encoded, trained_run};
 
 /// Product photos rendered from this many test images.
 const PHOTOS: usize = 200;

@@ -1,11 +1,10 @@
 //! The `mnist-fetch` binary as a user runs it.
 
-mod support;
-
 use std::process::Command;
 
 use mnist_data::MnistFile;
-use support::{Mirror, real_files, refusing_mirror, seed_cache};
+
+use crate::support::{Mirror, real_files, refusing_mirror, seed_cache};
 
 fn mnist_fetch(envs: &[(&str, &str)]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mnist-fetch"));

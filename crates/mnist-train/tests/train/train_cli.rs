@@ -1,11 +1,9 @@
 //! The `train` binary as users run it: a short run on a subset of real MNIST, the run
 //! directory it leaves, resuming, refusing to clobber, and clear errors for bad input.
 
-mod support;
-
 use std::path::PathBuf;
 
-use support::{assert_clean_failure, metrics_rows, model_logits, summary, text, train};
+use crate::support::{assert_clean_failure, metrics_rows, model_logits, summary, text, train};
 
 const QUICK: [&str; 6] = [
     "--config",
@@ -309,7 +307,7 @@ fn a_backend_that_is_not_compiled_in_names_the_feature() {
 }
 
 /// The wgpu backend trains for real. CI runs this on Mesa's software Vulkan (llvmpipe):
-/// `cargo test --release -p mnist-train --features wgpu --test train_cli wgpu`.
+/// `cargo test --release -p mnist-train --features wgpu --test train wgpu`.
 #[cfg(feature = "wgpu")]
 #[test]
 fn wgpu_backend_learns() {

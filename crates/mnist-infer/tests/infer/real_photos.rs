@@ -4,8 +4,6 @@
 //! give the same answer as on the original 28×28 digits, one digit at a time and for
 //! whole numbers read left to right.
 
-mod support;
-
 use burn::prelude::*;
 use image::GrayImage;
 use mnist_infer::{Digit, Mode, predict};
@@ -14,8 +12,9 @@ use mnist_vision::{decode_bytes, prepare};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
-use support::photo::{Photo, PhotoMaker};
-use support::{test_digit, trained_model_dir};
+
+use crate::support::photo::{Photo, PhotoMaker};
+use crate::support::{test_digit, trained_model_dir};
 
 /// Single-digit photos, and their least share agreeing with the original digit's answer.
 const SINGLES: usize = 600;

@@ -1,7 +1,7 @@
 //! Shared by the integration tests: real MNIST, a model trained on it once per test binary,
 //! and renderings of MNIST digits the way people photograph or draw them.
 
-#![allow(dead_code)] // each test binary uses a different part
+#![allow(dead_code)] // `mnist-serve`'s studio test uses only a part
 
 pub mod photo;
 

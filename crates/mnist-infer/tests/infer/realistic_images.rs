@@ -2,13 +2,14 @@
 //! off-centre, coloured, JPEG): after preprocessing, the model must give the same answer
 //! as on the original 28×28 digit for the vast majority.
 
-mod support;
-
 use burn::prelude::*;
 use image::{DynamicImage, GrayImage, ImageFormat};
 use mnist_infer::{Digit, predict, preprocess_bytes};
 use mnist_model::load_model;
-use support::{coloured, encoded, inverted, off_centre, test_digit, trained_model_dir, upscaled};
+
+use crate::support::{
+    coloured, encoded, inverted, off_centre, test_digit, trained_model_dir, upscaled,
+};
 
 /// Test digits compared per rendering.
 const SAMPLES: usize = 1000;

@@ -1,0 +1,12 @@
+//! `infer`'s integration tests: the binary as users run it, rendered and photographed MNIST
+//! digits through the preprocessing, and a model trained on the real Fashion-MNIST.
+//!
+//! One test binary, so the shared model is trained once for all of them and Burn is linked
+//! once (every link is minutes of CI time on 2 cores).
+
+mod support;
+
+mod fashion;
+mod infer_cli;
+mod real_photos;
+mod realistic_images;

@@ -1,8 +1,8 @@
 //! The data crate's integration tests: the `mnist-fetch` binary, the source order against a
 //! local mirror, and the real MNIST and Fashion-MNIST.
 //!
-//! One test binary rather than one per file: each binary links all of Burn, and on a 2-core
-//! machine every link is minutes of CI time.
+//! One test binary rather than one per file: each test binary compiles and links its own copy
+//! of the Burn code it calls.
 
 mod support;
 

@@ -1,8 +1,8 @@
 //! `infer`'s integration tests: the binary as users run it, rendered and photographed MNIST
 //! digits through the preprocessing, and a model trained on the real Fashion-MNIST.
 //!
-//! One test binary, so the shared model is trained once for all of them and Burn is linked
-//! once (every link is minutes of CI time on 2 cores).
+//! One test binary, so the shared model is trained once for all of them and the Burn code
+//! they call is compiled and linked once.
 
 mod support;
 

@@ -2,7 +2,8 @@
 //! (`crash_safety`). The wgpu test is `cargo test --release -p mnist-train --features wgpu
 //! --test train wgpu`.
 //!
-//! One test binary rather than one per file: each binary links all of Burn.
+//! One test binary rather than one per file: each test binary compiles and links its own copy
+//! of the Burn code it calls.
 
 mod support;
 

@@ -10,14 +10,21 @@
 # spread of the per-repetition ratios (each repetition runs the programs back to back, so a
 # slow spell of the host moves both). The CPU model and its SIMD flags head the output: kernels
 # differ between AVX2 and AVX-512 hosts, so figures compare only within one machine.
-# Usage: scripts/bench-vs-pytorch.sh [REPETITIONS=5] [EPOCHS=4] [BATCH SIZES="128 512"] [BACKENDS="flex ndarray"]
+#
+# Then, per batch size, what each training step asks of the kernel, for both programs: minor
+# page faults, voluntary and involuntary context switches (GNU time's rusage, all threads
+# included) and instructions (`perf stat`, where the machine exposes the counter), as the
+# difference between a 3-epoch and a 1-epoch run divided by the steps in between, so start-up
+# and data loading cancel out. These counts travel between hosts where seconds do not.
+# Usage: scripts/bench-vs-pytorch.sh [REPETITIONS=5] [EPOCHS=4] [BATCH SIZES="32 128 512"] [BACKENDS="flex"]
+# (BACKENDS may add ndarray: `train` is then built with `--features ndarray`.)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 reps="${1:-5}"
 epochs="${2:-4}"
-batches="${3:-128 512}"
-backends="${4:-flex ndarray}"
+batches="${3:-32 128 512}"
+backends="${4:-flex}"
 threads=2
 # Sourced with no arguments, or it would take this script's as packages to install.
 set --
@@ -37,7 +44,10 @@ epsilon = 1e-8
 kind = "constant"
 TOML
 
-cargo build --release --quiet --bin train --bin mnist-fetch
+features=""
+case " $backends " in *" ndarray "*) features="--features mnist-train/ndarray" ;; esac
+# shellcheck disable=SC2086 # $features is one flag and its value, or nothing
+cargo build --release --quiet --bin train --bin mnist-fetch $features
 target/release/mnist-fetch >/dev/null
 cpu_model="$(lscpu | sed -n 's/^Model name: *//p')"
 simd_flags="$(lscpu | sed -n 's/^Flags: *//p' | tr ' ' '\n' | grep -E '^(sse4_2|avx|avx2|fma|f16c|avx512[a-z_0-9]*|amx[a-z_0-9]*)$' | tr '\n' ' ')"
@@ -86,4 +96,56 @@ for batch in $batches; do
       "$(echo "${ratios[$backend]}" | fmt3)" "$(echo "${ratios[$backend]}" | median)" "$(echo "${ratios[$backend]}" | spread)"
   done
   unset burn_runs ratios
+done
+
+# Per-step counters. `perf stat -e instructions` says "<not supported>" in VMs that hide the
+# PMU; the column then reads n/a.
+train_set=55000
+counters() { # command...: prints "minor-faults voluntary involuntary instructions"
+  local out
+  out="$(mktemp)"
+  if perf stat -x, -e instructions -o "$out.perf" true 2>/dev/null \
+    && ! grep -q 'not supported' "$out.perf"; then
+    /usr/bin/time -f '%R %w %c' -o "$out" perf stat -x, -e instructions -o "$out.perf" "$@" >/dev/null
+    instructions="$(awk -F, '$3 ~ /^instructions/ {print $1}' "$out.perf")"
+  else
+    /usr/bin/time -f '%R %w %c' -o "$out" "$@" >/dev/null
+    instructions=n/a
+  fi
+  echo "$(tail -1 "$out") $instructions"
+  rm -f "$out" "$out.perf"
+}
+per_step() { # counts of the short run, of the long run, steps in between
+  awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {
+    split(a, x, " "); split(b, y, " ");
+    for (i = 1; i <= 4; i++) {
+      if (x[i] == "n/a") printf "%14s", "n/a"; else printf "%14.3f", (y[i] - x[i]) / n
+    }
+    printf "\n"
+  }'
+}
+for batch in $batches; do
+  steps=$(( 2 * ((train_set + batch - 1) / batch) ))
+  echo
+  echo "per training step, batch $batch (3-epoch run minus 1-epoch run, over $steps steps):"
+  printf '%-16s%14s%14s%14s%14s\n' program minor-faults voluntary-cs involunt.-cs instructions
+  for backend in $backends; do
+    short="$(counters env RAYON_NUM_THREADS=$threads MATMUL_NUM_THREADS=$threads target/release/train \
+      --config "$work/bench.toml" --backend "$backend" --batch-size "$batch" --epochs 1 --seed 1 --out "$work/run" --force)"
+    long="$(counters env RAYON_NUM_THREADS=$threads MATMUL_NUM_THREADS=$threads target/release/train \
+      --config "$work/bench.toml" --backend "$backend" --batch-size "$batch" --epochs 3 --seed 1 --out "$work/run" --force)"
+    printf '%-16s%s\n' "train ($backend)" "$(per_step "$short" "$long" "$steps")"
+  done
+  # PyTorch's faults and switches come from inside the process (end of epoch 1 to end of
+  # epoch 3, scripts/pytorch_mlp.py --counters): its start-up varies by tens of thousands of
+  # page faults from run to run. Its instructions, where perf counts them, as for train.
+  torch_bench=(env OMP_NUM_THREADS=$threads "$PYTHON" scripts/pytorch_mlp.py bench --threads $threads
+    --batch-size "$batch" --seed 1)
+  inside="$("${torch_bench[@]}" --epochs 3 --counters 2>&1 >/dev/null | sed -n 's/^per step: //p' \
+    | sed -E 's/[a-z ]+ ([0-9.]+),?/\1 /g')"
+  short="$(counters "${torch_bench[@]}" --epochs 1)"
+  long="$(counters "${torch_bench[@]}" --epochs 3)"
+  read -r faults voluntary involuntary <<<"$inside"
+  instructions="$(per_step "$short" "$long" "$steps" | awk '{print $4}')"
+  printf '%-16s%14.3f%14.3f%14.3f%14s\n' "PyTorch" "$faults" "$voluntary" "$involuntary" "$instructions"
 done

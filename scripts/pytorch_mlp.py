@@ -14,6 +14,8 @@ pixel / 255, flattened row-major, exactly as in the Rust crates.
 """
 
 import argparse
+import resource
+import sys
 import time
 
 import numpy as np
@@ -70,7 +72,9 @@ def cmd_logits(args):
     print(f"pytorch: test accuracy {accuracy:.2f}% with {args.weights}")
 
 
-def train_epochs(model, x, y, batch_size, epochs, lr, seed, report):
+def train_epochs(model, x, y, batch_size, epochs, lr, seed, report, usage=None):
+    """Trains; returns each epoch's seconds. `usage`, a list, receives the process's rusage
+    (all threads) at the end of each epoch."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
     seconds = []
@@ -83,6 +87,8 @@ def train_epochs(model, x, y, batch_size, epochs, lr, seed, report):
             loss.backward()
             optimizer.step()
         seconds.append(time.perf_counter() - start)
+        if usage is not None:
+            usage.append(resource.getrusage(resource.RUSAGE_SELF))
         if report:
             print(f"epoch {epoch}/{epochs}: loss {loss.item():.4f}, {seconds[-1]:.2f} s")
     return seconds
@@ -111,8 +117,20 @@ def cmd_bench(args):
     # Validation split as in the Rust configs: the last 5000 training images are held out.
     x, y = load_split("train")
     x, y = x[: len(x) - args.validation], y[: len(y) - args.validation]
-    seconds = train_epochs(model, x, y, args.batch_size, args.epochs, args.lr, args.seed, False)
+    usage = []
+    seconds = train_epochs(model, x, y, args.batch_size, args.epochs, args.lr, args.seed, False, usage)
     print(" ".join(f"{s:.4f}" for s in seconds))
+    if args.counters and len(usage) > 1:
+        # Measured inside the process, from the end of epoch 1 to the end of the last: the
+        # interpreter's start-up and torch's import fault in tens of thousands of pages, a
+        # different number each run, which would drown a difference of whole runs.
+        steps = (len(usage) - 1) * -(-len(x) // args.batch_size)
+        first, last = usage[0], usage[-1]
+        print(
+            "per step: minor faults %.3f, voluntary cs %.3f, involuntary cs %.3f"
+            % tuple((getattr(last, f) - getattr(first, f)) / steps for f in ("ru_minflt", "ru_nvcsw", "ru_nivcsw")),
+            file=sys.stderr,
+        )
 
 
 def cmd_recipe(args):
@@ -176,6 +194,9 @@ def main():
         else:
             p.add_argument("--threads", type=int, default=2)
             p.add_argument("--validation", type=int, default=5000)
+        if name == "bench":
+            p.add_argument("--counters", action="store_true",
+                           help="also print page faults and context switches per step (stderr)")
         if name == "recipe":
             p.set_defaults(epochs=8, batch_size=256, lr=3e-3)
             p.add_argument("--warmup-epochs", type=int, default=1)

@@ -38,5 +38,5 @@ pub use datasets::{Dataset, DatasetSpec, Framing, UnknownDataset};
 pub use fetch::{FetchError, FetchOptions, FetchedFiles, Origin, fetch};
 pub use files::{IMAGE_PIXELS, IMAGE_SIDE, MnistFile, NUM_CLASSES, TEST_LEN, TRAIN_LEN};
 #[cfg(feature = "burn")]
-pub use loader::{EpochBatches, EpochHook, MnistLoader};
+pub use loader::{EpochBatches, MnistLoader};
 pub use mnist::{LoadError, Mnist, MnistImages};

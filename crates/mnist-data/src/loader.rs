@@ -6,27 +6,27 @@
 //! restart the shuffle sequence from epoch 1, and it copies every item through `Dataset::get`;
 //! this loader seeds each epoch from its number and gathers pixels straight from the shared
 //! buffer.
+//!
+//! Batches are made on the thread that trains, when they are asked for, not on a producer
+//! thread ahead of it: gathering a batch of 128 images is a 100 KB copy (microseconds), while
+//! handing it over a channel woke a sleeping thread on every step, which a VM charges for
+//! (BENCHMARKS.md, "Per-step costs"). Augmentation, the one costly part, is split across the
+//! images of a batch on rayon's pool, each image with its own seeded draws.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::Receiver;
-
-use burn::data::dataloader::{DataLoader, DataLoaderIterator, Progress};
-use burn::data::dataset::{Dataset, DatasetError};
-use burn::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
+
+use burn::data::dataset::Dataset;
+use burn::prelude::*;
 
 use crate::augment::Augmentation;
 use crate::batcher::{MnistBatch, images_to_tensor};
 use crate::dataset::MnistDataset;
 use crate::files::IMAGE_PIXELS;
 
-/// Called with the 1-based epoch number before the epoch's first batch.
-pub type EpochHook = Arc<dyn Fn(usize) + Send + Sync>;
-
-/// Shuffled, seeded, optionally augmented training batches for Burn's learner.
+/// Shuffled, seeded, optionally augmented training batches.
 #[derive(Clone)]
 pub struct MnistLoader {
     dataset: MnistDataset,
@@ -34,9 +34,6 @@ pub struct MnistLoader {
     seed: u64,
     augmentation: Augmentation,
     device: Device,
-    /// Epochs started so far, shared by the copies `to_device`/`slice` hand out.
-    epochs_started: Arc<AtomicUsize>,
-    on_epoch: Option<EpochHook>,
 }
 
 impl MnistLoader {
@@ -48,8 +45,6 @@ impl MnistLoader {
             seed,
             augmentation: Augmentation::default(),
             device,
-            epochs_started: Arc::new(AtomicUsize::new(0)),
-            on_epoch: None,
         }
     }
 
@@ -59,182 +54,100 @@ impl MnistLoader {
         self
     }
 
-    /// Starts counting after `epochs_done` epochs (a resumed run).
-    pub fn starting_after(self, epochs_done: usize) -> Self {
-        self.epochs_started.store(epochs_done, Ordering::SeqCst);
-        self
+    /// Images per epoch.
+    pub fn len(&self) -> usize {
+        self.dataset.len()
     }
 
-    /// Runs `hook` with the epoch number before each epoch (e.g. to reseed dropout).
-    pub fn on_epoch(mut self, hook: EpochHook) -> Self {
-        self.on_epoch = Some(hook);
-        self
+    /// True when the dataset holds no image.
+    pub fn is_empty(&self) -> bool {
+        self.dataset.len() == 0
+    }
+
+    /// Batches per epoch (the last one may be smaller).
+    pub fn batches_per_epoch(&self) -> usize {
+        self.dataset.len().div_ceil(self.batch_size)
     }
 
     /// The batches of 1-based `epoch`, independent of any other epoch having run.
-    ///
-    /// A producer thread gathers (and augments) the u8 pixels of the next batches while the
-    /// caller trains on the current one; each batch's draws come from its own seed, so the
-    /// thread changes nothing but the timing.
     pub fn epoch(&self, epoch: usize) -> EpochBatches<'_> {
-        let len = self.dataset.len();
-        let mut order: Vec<u32> = (0..len as u32).collect();
-        order.shuffle(&mut StdRng::seed_from_u64(mix(self.seed, epoch as u64)));
-        let producer = Producer {
-            dataset: self.dataset.clone(),
-            batch_size: self.batch_size,
-            augmentation: self.augmentation,
-            stream: mix(self.seed, epoch as u64),
-        };
-        let batches = Prefetch::spawn(move |send| {
-            for (index, indices) in order.chunks(producer.batch_size).enumerate() {
-                if !send(producer.batch(index, indices)) {
-                    break;
-                }
-            }
-        });
+        let stream = mix(self.seed, epoch as u64);
+        let mut order: Vec<u32> = (0..self.dataset.len() as u32).collect();
+        order.shuffle(&mut StdRng::seed_from_u64(stream));
         EpochBatches {
             loader: self,
-            batches,
-            done: 0,
-            total: len,
-        }
-    }
-}
-
-/// Items made ahead on a thread of their own. Unlike a bare channel, the end of the items
-/// is told apart from the producer dying: a panic there comes back as an error instead of
-/// looking like a short epoch.
-struct Prefetch<T> {
-    items: Receiver<T>,
-    producer: Option<std::thread::JoinHandle<()>>,
-}
-
-/// The producer thread of a [`Prefetch`] panicked.
-#[derive(Debug, thiserror::Error)]
-#[error("the batch producer thread panicked: {0}")]
-pub struct ProducerPanicked(String);
-
-impl<T: Send + 'static> Prefetch<T> {
-    /// Runs `produce` on a new thread; it hands each item to the function it is given, which
-    /// returns false once the consumer is gone (an abandoned epoch): then it should stop.
-    fn spawn(produce: impl FnOnce(&dyn Fn(T) -> bool) + Send + 'static) -> Self {
-        let (sender, items) = std::sync::mpsc::sync_channel(PREFETCH);
-        let producer = std::thread::spawn(move || produce(&|item| sender.send(item).is_ok()));
-        Self {
-            items,
-            producer: Some(producer),
+            order,
+            stream,
+            next: 0,
+            pixels: Vec::new(),
         }
     }
 
-    /// The next item; `None` once the producer finished, an error if it panicked.
-    fn next(&mut self) -> Option<Result<T, ProducerPanicked>> {
-        if let Ok(item) = self.items.recv() {
-            return Some(Ok(item));
-        }
-        let payload = self.producer.take()?.join().err()?;
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "no message".into());
-        Some(Err(ProducerPanicked(message)))
-    }
-}
-
-/// Batches gathered ahead of the training step.
-const PREFETCH: usize = 4;
-
-/// Builds the u8 content of batches on the producer thread.
-struct Producer {
-    dataset: MnistDataset,
-    batch_size: usize,
-    augmentation: Augmentation,
-    /// Seed of this epoch's draws.
-    stream: u64,
-}
-
-impl Producer {
-    /// Pixels and labels of batch `index`, holding the images `indices`.
-    fn batch(&self, index: usize, indices: &[u32]) -> (Vec<u8>, Vec<i64>) {
-        let mut pixels = vec![0u8; indices.len() * IMAGE_PIXELS];
-        let chunks = indices.iter().zip(pixels.chunks_exact_mut(IMAGE_PIXELS));
+    /// Fills `pixels` with the images `indices` (batch `index` of the epoch `stream`).
+    fn gather(&self, stream: u64, index: usize, indices: &[u32], pixels: &mut Vec<u8>) {
+        pixels.resize(indices.len() * IMAGE_PIXELS, 0);
         if self.augmentation.is_active() {
-            // One RNG per batch, seeded from (seed, epoch, batch): reproducible and resumable.
-            let mut rng = StdRng::seed_from_u64(mix(self.stream, index as u64));
-            for (&i, out) in chunks {
+            // One RNG per image, seeded from (seed, epoch, batch, position): reproducible,
+            // resumable, and the same whichever thread draws it.
+            let batch_stream = mix(stream, index as u64);
+            let images = indices
+                .par_iter()
+                .zip(pixels.par_chunks_exact_mut(IMAGE_PIXELS));
+            images.enumerate().for_each(|(position, (&i, out))| {
+                let mut rng = StdRng::seed_from_u64(mix(batch_stream, position as u64));
                 self.augmentation
                     .apply(self.dataset.image(i as usize), out, &mut rng);
-            }
+            });
         } else {
-            for (&i, out) in chunks {
+            for (&i, out) in indices.iter().zip(pixels.chunks_exact_mut(IMAGE_PIXELS)) {
                 out.copy_from_slice(self.dataset.image(i as usize));
             }
         }
-        let labels = indices
-            .iter()
-            .map(|&i| i64::from(self.dataset.label(i as usize)))
-            .collect();
-        (pixels, labels)
     }
 }
 
 /// One epoch's batches, in shuffled order.
 pub struct EpochBatches<'a> {
     loader: &'a MnistLoader,
-    batches: Prefetch<(Vec<u8>, Vec<i64>)>,
-    done: usize,
-    total: usize,
+    order: Vec<u32>,
+    stream: u64,
+    /// Index of the next batch.
+    next: usize,
+    /// The u8 pixels of the batch being made, reused from batch to batch.
+    pixels: Vec<u8>,
 }
 
 impl Iterator for EpochBatches<'_> {
-    type Item = Result<MnistBatch, DatasetError>;
+    type Item = MnistBatch;
 
-    fn next(&mut self) -> Option<Self::Item> {
-        let (pixels, labels) = match self.batches.next()? {
-            Ok(batch) => batch,
-            Err(panicked) => return Some(Err(DatasetError::new(panicked))),
-        };
-        let count = labels.len();
-        self.done += count;
-        let device = &self.loader.device;
-        let images = images_to_tensor(pixels.chunks_exact(IMAGE_PIXELS), device);
-        let targets = Tensor::from_data(TensorData::new(labels, [count]), device);
-        Some(Ok(MnistBatch { images, targets }))
-    }
-}
-
-impl DataLoaderIterator<MnistBatch> for EpochBatches<'_> {
-    fn progress(&self) -> Progress {
-        Progress::new(self.done, self.total, None)
-    }
-}
-
-impl DataLoader<MnistBatch> for MnistLoader {
-    fn iter<'a>(&'a self) -> Box<dyn DataLoaderIterator<MnistBatch> + 'a> {
-        let epoch = self.epochs_started.fetch_add(1, Ordering::SeqCst) + 1;
-        if let Some(hook) = &self.on_epoch {
-            hook(epoch);
+    fn next(&mut self) -> Option<MnistBatch> {
+        let size = self.loader.batch_size;
+        let start = self.next * size;
+        if start >= self.order.len() {
+            return None;
         }
-        Box::new(self.epoch(epoch))
+        let indices = &self.order[start..(start + size).min(self.order.len())];
+        let loader = self.loader;
+        loader.gather(self.stream, self.next, indices, &mut self.pixels);
+        self.next += 1;
+        let labels: Vec<i64> = indices
+            .iter()
+            .map(|&i| i64::from(loader.dataset.label(i as usize)))
+            .collect();
+        let count = labels.len();
+        let device = &loader.device;
+        let images = images_to_tensor(self.pixels.chunks_exact(IMAGE_PIXELS), device);
+        let targets = Tensor::from_data(TensorData::new(labels, [count]), device);
+        Some(MnistBatch { images, targets })
     }
 
-    fn num_items(&self) -> usize {
-        self.dataset.len()
-    }
-
-    fn to_device(&self, device: &Device) -> Arc<dyn DataLoader<MnistBatch>> {
-        let mut loader = self.clone();
-        loader.device = device.clone();
-        Arc::new(loader)
-    }
-
-    fn slice(&self, start: usize, end: usize) -> Arc<dyn DataLoader<MnistBatch>> {
-        let mut loader = self.clone();
-        loader.dataset = self.dataset.range(start..end);
-        Arc::new(loader)
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.loader.batches_per_epoch().saturating_sub(self.next);
+        (left, Some(left))
     }
 }
+
+impl ExactSizeIterator for EpochBatches<'_> {}
 
 /// Combines two numbers into a well-spread seed (SplitMix64's finaliser), so that nearby
 /// (seed, epoch) pairs give unrelated streams.
@@ -247,35 +160,10 @@ pub fn mix(a: u64, b: u64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
+    use std::sync::Arc;
 
     use super::*;
     use crate::mnist::MnistImages;
-
-    #[test]
-    fn a_panicking_producer_is_an_error_not_a_short_epoch() {
-        let mut items = Prefetch::spawn(|send| {
-            send(1);
-            send(2);
-            panic!("disk on fire");
-        });
-        assert_eq!(items.next().map(|r| r.ok()), Some(Some(1)));
-        assert_eq!(items.next().map(|r| r.ok()), Some(Some(2)));
-        let err = items.next().expect("an item").expect_err("the panic");
-        assert_eq!(
-            err.to_string(),
-            "the batch producer thread panicked: disk on fire"
-        );
-        assert!(items.next().is_none(), "reported once, then the end");
-        let mut finished = Prefetch::spawn(|send| {
-            send(1);
-        });
-        assert!(matches!(finished.next(), Some(Ok(1))));
-        assert!(
-            finished.next().is_none(),
-            "a producer that returns is a clean end"
-        );
-    }
 
     /// `n` images whose every pixel holds the image's index, labelled `index % 10`.
     fn dataset(n: usize) -> MnistDataset {
@@ -293,7 +181,6 @@ mod tests {
         loader
             .epoch(epoch)
             .map(|batch| {
-                let batch = batch.expect("in-memory batches cannot fail");
                 let data = batch.images.into_data().convert::<f32>();
                 let values = data.as_slice::<f32>().expect("f32 data");
                 values
@@ -323,28 +210,24 @@ mod tests {
     }
 
     #[test]
-    fn a_resumed_loader_continues_with_the_next_epochs_batches() {
-        let calls = Arc::new(Mutex::new(Vec::new()));
-        let hook_calls = calls.clone();
-        let resumed = MnistLoader::new(dataset(50), 16, 3, Device::default())
-            .starting_after(2)
-            .on_epoch(Arc::new(move |e| hook_calls.lock().expect("lock").push(e)));
+    fn an_epoch_does_not_depend_on_the_epochs_before_it() {
         let fresh = MnistLoader::new(dataset(50), 16, 3, Device::default());
-        for _ in 0..2 {
-            drop(fresh.iter());
+        let resumed = fresh.clone();
+        for epoch in 1..=2 {
+            assert_eq!(fresh.epoch(epoch).count(), 4);
         }
         let labels = |loader: &MnistLoader| -> Vec<i64> {
             loader
-                .iter()
+                .epoch(3)
                 .flat_map(|b| {
-                    let targets = b.expect("batch").targets.into_data();
+                    let targets = b.targets.into_data();
                     targets.convert::<i64>().try_to_vec::<i64>().expect("i64")
                 })
                 .collect()
         };
         assert_eq!(labels(&resumed), labels(&fresh));
-        assert_eq!(*calls.lock().expect("lock"), vec![3]);
-        assert_eq!(resumed.num_items(), 50);
+        assert_eq!((fresh.len(), fresh.batches_per_epoch()), (50, 4));
+        assert_eq!(fresh.epoch(1).len(), 4);
     }
 
     #[test]
@@ -352,7 +235,6 @@ mod tests {
         let data = dataset(40);
         let loader = MnistLoader::new(data.clone(), 8, 1, Device::default());
         for batch in loader.epoch(1) {
-            let batch = batch.expect("batch");
             let images = batch.images.into_data().convert::<f32>();
             let images = images.as_slice::<f32>().expect("f32");
             let labels = batch.targets.into_data().convert::<i64>();
@@ -394,7 +276,7 @@ mod tests {
             loader
                 .epoch(epoch)
                 .flat_map(|b| {
-                    let images = b.expect("batch").images.into_data();
+                    let images = b.images.into_data();
                     images.convert::<f32>().try_to_vec::<f32>().expect("f32")
                 })
                 .collect()

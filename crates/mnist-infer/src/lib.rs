@@ -7,6 +7,7 @@
 //! pixel normalisation with training through the data crate; it knows nothing of training.
 
 pub mod inputs;
+pub mod model;
 pub mod predict;
 pub mod reading;
 pub mod report;
@@ -14,5 +15,6 @@ pub mod view;
 
 pub use inputs::{IMAGE_EXTENSIONS, Input, expand};
 pub use mnist_vision::{Digit, Mode, PreprocessError, preprocess_bytes, preprocess_image};
+pub use model::{LoadedModel, Model};
 pub use predict::{Prediction, predict};
 pub use reading::{Reading, prepare_file, read_all};

@@ -8,13 +8,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use burn::data::dataset::Dataset as _;
 use burn::prelude::*;
 use clap::Parser;
 use mnist_data::{FetchOptions, Mnist, MnistDataset};
 use mnist_infer::report::{self, JsonEvaluation, JsonResult};
 use mnist_infer::view::save_views;
-use mnist_infer::{Input, Mode, Reading, expand, prepare_file, read_all};
-use mnist_model::{Backend, Dataset, Evaluation, Mlp, MlpConfig, load_model, model_dataset};
+use mnist_infer::{Input, LoadedModel, Mode, Model, Reading, expand, prepare_file, read_all};
+use mnist_model::{Backend, Dataset, Evaluation};
 use rayon::prelude::*;
 
 use crate::cli::Args;
@@ -37,8 +38,8 @@ fn main() -> ExitCode {
 
 /// The loaded model and where it runs.
 struct Loaded {
-    model: Mlp,
-    config: MlpConfig,
+    model: Box<dyn Model>,
+    architecture: String,
     dataset: Dataset,
     backend: Backend,
     device: Device,
@@ -48,12 +49,12 @@ struct Loaded {
 fn run(args: &Args) -> anyhow::Result<bool> {
     let backend = Backend::select(args.backend.as_deref())?;
     let device = backend.device()?;
-    let (model, config) = load_model(&args.model, &device)?;
-    let dataset = dataset_of(args)?;
-    let model = model.scale_inputs(args.input_scale);
+    let model = LoadedModel::load(&args.model, &device)?;
+    let dataset = dataset_of(args, model.recorded_dataset(&args.model)?)?;
+    let architecture = model.architecture();
     let loaded = Loaded {
-        model,
-        config,
+        model: model.into_model(args.input_scale)?,
+        architecture,
         dataset,
         backend,
         device,
@@ -62,7 +63,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         eprintln!(
             "model {} ({}, {}), backend {backend}",
             args.model.display(),
-            loaded.config.name(),
+            loaded.architecture,
             dataset.title
         );
     }
@@ -76,8 +77,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
 
 /// The model's dataset: the one its files record, else `--dataset`, else MNIST. A
 /// `--dataset` that contradicts the record is refused.
-fn dataset_of(args: &Args) -> anyhow::Result<Dataset> {
-    let recorded = model_dataset(&args.model)?;
+fn dataset_of(args: &Args, recorded: Option<Dataset>) -> anyhow::Result<Dataset> {
     match (recorded, args.dataset) {
         (Some(recorded), Some(asked)) if recorded != asked => {
             let what = if args.test {
@@ -132,7 +132,7 @@ fn classify_images(args: &Args, loaded: &Loaded) -> anyhow::Result<bool> {
             .iter()
             .filter_map(|(_, r)| r.as_ref().ok().map(|(_, p)| p))
             .collect();
-        let mut readings = read_all(&loaded.model, &ready, &loaded.device).into_iter();
+        let mut readings = read_all(loaded.model.as_ref(), &ready, &loaded.device).into_iter();
         for (path, prepared) in prepared {
             let mut outcome: Result<Reading, String> = prepared
                 .as_ref()
@@ -173,7 +173,7 @@ fn classify_images(args: &Args, loaded: &Loaded) -> anyhow::Result<bool> {
     if args.json {
         let document = serde_json::json!({
             "model": args.model,
-            "architecture": loaded.config.name(),
+            "architecture": loaded.architecture,
             "dataset": dataset,
             "classes": dataset.class_names,
             "backend": loaded.backend,
@@ -197,8 +197,14 @@ fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
     let test = MnistDataset::new(mnist.test);
     let mut evaluation = Evaluation::default();
     let mut logits_csv = String::new();
-    for (images, labels) in test.tensor_batches(mnist_model::EVAL_BATCH, &loaded.device) {
-        let logits = loaded.model.forward(images);
+    let indices: Vec<usize> = (0..test.len()).collect();
+    for batch in indices.chunks(mnist_model::EVAL_BATCH) {
+        let digits: Vec<mnist_infer::Digit> = batch
+            .iter()
+            .map(|&i| std::array::from_fn(|p| test.image(i)[p]))
+            .collect();
+        let labels: Vec<u8> = batch.iter().map(|&i| test.label(i)).collect();
+        let logits = loaded.model.logits(&digits, &loaded.device);
         if args.logits.is_some() {
             report::append_csv_rows(&mut logits_csv, &logits.clone().into_data());
         }
@@ -211,7 +217,7 @@ fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
     if args.json {
         let json = JsonEvaluation {
             model: &args.model,
-            architecture: loaded.config.name(),
+            architecture: loaded.architecture.clone(),
             backend: loaded.backend,
             dataset,
             accuracy: evaluation.accuracy(),

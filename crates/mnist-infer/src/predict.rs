@@ -1,11 +1,12 @@
 //! Running the model on preprocessed digits, in batches.
 
 use burn::prelude::*;
-use mnist_data::images_to_tensor;
-use mnist_model::{CLASSES, Mlp, argmax};
+use mnist_model::{CLASSES, argmax};
 use serde::Serialize;
 
 use mnist_vision::Digit;
+
+use crate::model::Model;
 
 /// Digits per forward pass: large enough to amortise the call, small enough to keep memory
 /// flat for any number of inputs.
@@ -43,11 +44,13 @@ impl Prediction {
 }
 
 /// Classifies `digits`, [`BATCH`] at a time.
-pub fn predict(model: &Mlp, digits: &[Digit], device: &Device) -> Vec<Prediction> {
+pub fn predict<M: Model + ?Sized>(model: &M, digits: &[Digit], device: &Device) -> Vec<Prediction> {
     let mut predictions = Vec::with_capacity(digits.len());
     for chunk in digits.chunks(BATCH) {
-        let images = images_to_tensor(chunk.iter().map(|d| d.as_slice()), device);
-        let probabilities = model.probabilities(images).into_data().convert::<f32>();
+        let logits = model.logits(chunk, device);
+        let probabilities = burn::tensor::activation::softmax(logits, 1)
+            .into_data()
+            .convert::<f32>();
         let probabilities = probabilities.as_slice::<f32>().expect("converted to f32");
         predictions.extend(probabilities.chunks_exact(CLASSES).map(|row| {
             Prediction::from_probabilities(row.try_into().expect("rows of CLASSES values"))

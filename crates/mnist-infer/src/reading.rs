@@ -5,9 +5,9 @@ use std::path::Path;
 
 use burn::prelude::*;
 use image::DynamicImage;
-use mnist_model::Mlp;
 use mnist_vision::{Glyph, Mode, Prepared, PreprocessError, decode_file, prepare};
 
+use crate::model::Model;
 use crate::predict::{Prediction, predict};
 
 /// What the model read in one image.
@@ -38,7 +38,11 @@ pub fn prepare_file(path: &Path, mode: Mode) -> Result<(DynamicImage, Prepared),
 }
 
 /// Classifies the digits of all `prepared` images in as few forward passes as possible.
-pub fn read_all(model: &Mlp, prepared: &[&Prepared], device: &Device) -> Vec<Reading> {
+pub fn read_all<M: Model + ?Sized>(
+    model: &M,
+    prepared: &[&Prepared],
+    device: &Device,
+) -> Vec<Reading> {
     let digits: Vec<_> = prepared
         .iter()
         .flat_map(|p| p.glyphs.iter().map(|g| g.digit))

@@ -11,3 +11,5 @@ pub const SAFETENSORS_FILE: &str = "model.safetensors";
 pub const KERAS_FILE: &str = "model.keras";
 /// File name of the ONNX export inside a run directory.
 pub const ONNX_FILE: &str = "model.onnx";
+/// File name of the int8 copy of the model inside a run directory (`mnist-int8`'s format).
+pub const INT8_FILE: &str = "model-int8.safetensors";

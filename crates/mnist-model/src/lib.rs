@@ -22,7 +22,9 @@ pub use error::ModelFileError;
 pub use evaluate::{EVAL_BATCH, Evaluation, argmax};
 pub use exchange::{ForeignFormat, export_safetensors, import_weights};
 pub use keras::{export_keras, import_keras};
-pub use layout::{ARCHITECTURE_FILE, KERAS_FILE, MODEL_FILE, ONNX_FILE, SAFETENSORS_FILE};
+pub use layout::{
+    ARCHITECTURE_FILE, INT8_FILE, KERAS_FILE, MODEL_FILE, ONNX_FILE, SAFETENSORS_FILE,
+};
 pub use mlp::{CLASSES, INPUTS, Mlp, MlpConfig, MlpConfigError};
 pub use mnist_data::Dataset;
 pub use onnx::{ONNX_INPUT, ONNX_OUTPUT, export_onnx};

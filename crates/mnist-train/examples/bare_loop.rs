@@ -45,14 +45,14 @@ fn main() -> anyhow::Result<()> {
 
     for epoch in 1..=epochs {
         let preloaded: Vec<MnistBatch> = if preload {
-            loader.epoch(epoch).collect::<Result<_, _>>()?
+            loader.epoch(epoch).collect()
         } else {
             Vec::new()
         };
         let batches: Box<dyn Iterator<Item = anyhow::Result<MnistBatch>>> = if preload {
             Box::new(preloaded.into_iter().map(Ok))
         } else {
-            Box::new(loader.epoch(epoch).map(|b| b.map_err(anyhow::Error::from)))
+            Box::new(loader.epoch(epoch).map(Ok))
         };
         let start = Instant::now();
         let mut last_loss = None;

@@ -1,26 +1,24 @@
 //! Crash-safe checkpoints: every file is written whole or not at all, and a resumed run only
 //! ever starts from an epoch whose three files (model, optimiser, scheduler) all load.
 //!
-//! Burn's `FileCheckpointer` writes straight to the final path, so a crash mid-write leaves a
-//! truncated file under the name `--resume` would pick; this one goes through a temporary
-//! file, fsync and rename (`mnist_atomic`).
+//! The files are Burn's own records (burnpack bytes of the model, the optimiser state and the
+//! schedule), named as burn-train's checkpointer names them. Burn's `FileCheckpointer` writes
+//! straight to the final path, so a crash mid-write leaves a truncated file under the name
+//! `--resume` would pick; these go through a temporary file, fsync and rename
+//! (`mnist_atomic`).
 
 use std::path::{Path, PathBuf};
 
-use burn::optim::OptimizerRecord;
+use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::optim::lr_scheduler::LrSchedulerRecord;
+use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use burn::prelude::*;
-use burn::store::{BurnpackStore, ModuleSnapshot};
-use burn::train::checkpoint::{
-    Checkpoint, Checkpointer, CheckpointerError, CheckpointingStrategy,
-    ComposedCheckpointingStrategy, KeepLastNCheckpoints, MetricCheckpointingStrategy,
-};
-use burn::train::metric::LossMetric;
-use burn::train::metric::store::{Aggregate, Direction, Split};
+use burn::store::{BurnpackStore, ModuleRecord, ModuleSnapshot, RecordError};
 use mnist_model::Mlp;
 
 use crate::classifier::Classifier;
 use crate::config::TrainConfig;
+use crate::metrics::EpochRecord;
 
 /// A checkpoint that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -73,23 +71,33 @@ fn list(problems: &[CheckpointError]) -> String {
     lines.join("\n  ")
 }
 
-/// The three records Burn's learner checkpoints each epoch, by file-name prefix.
+/// The three records checkpointed each epoch, by file-name prefix.
 pub const PARTS: [&str; 3] = ["model", "optim", "scheduler"];
 
-/// Saves each record as `<dir>/<name>-<epoch>.bpk`, atomically.
-pub struct AtomicCheckpointer {
-    directory: PathBuf,
-    name: &'static str,
-}
-
-impl AtomicCheckpointer {
-    /// Checkpoints named `name-<epoch>.bpk` in `directory`.
-    pub fn new(directory: &Path, name: &'static str) -> Self {
-        Self {
-            directory: directory.to_path_buf(),
-            name,
-        }
-    }
+/// Why a checkpoint could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// Burn could not encode a record.
+    #[error("encoding the {part} checkpoint of epoch {epoch}: {reason}")]
+    Encode {
+        /// `model`, `optim` or `scheduler`.
+        part: &'static str,
+        /// The epoch.
+        epoch: usize,
+        /// Burn's reason.
+        reason: String,
+    },
+    /// The file could not be written.
+    #[error(transparent)]
+    Write(#[from] mnist_atomic::WriteError),
+    /// An old checkpoint could not be deleted.
+    #[error("deleting {}: {source}", path.display())]
+    Delete {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// Path of one checkpoint file.
@@ -97,44 +105,101 @@ pub fn checkpoint_file(directory: &Path, name: &str, epoch: usize) -> PathBuf {
     directory.join(format!("{name}-{epoch}.bpk"))
 }
 
-impl<R: Checkpoint> Checkpointer<R> for AtomicCheckpointer {
-    fn save(&self, epoch: usize, record: R) -> Result<(), CheckpointerError> {
-        let bytes = record
-            .checkpoint_into_bytes()
-            .map_err(CheckpointerError::Record)?;
-        // The directory is made when the run starts: one deleted under a running `train` is
-        // an error, not silently made again.
-        let path = checkpoint_file(&self.directory, self.name, epoch);
-        mnist_atomic::write(&path, &bytes).map_err(|e| {
-            CheckpointerError::IOError(std::io::Error::new(e.io.kind(), e.to_string()))
-        })
-    }
-
-    fn restore(&self, epoch: usize) -> Result<R, CheckpointerError> {
-        R::load(checkpoint_file(&self.directory, self.name, epoch))
-    }
-
-    fn delete(&self, epoch: usize) -> Result<(), CheckpointerError> {
-        match std::fs::remove_file(checkpoint_file(&self.directory, self.name, epoch)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(CheckpointerError::IOError(e))
-            }
-            _ => Ok(()),
-        }
-    }
+/// The training state after an epoch, as it is checkpointed.
+pub struct TrainingState<'a> {
+    /// The model with its loss.
+    pub model: &'a Classifier,
+    /// The optimiser's moments and step counts.
+    pub optimizer: &'a ModuleOptimizer,
+    /// Where the learning-rate schedule stands.
+    pub scheduler: &'a ModuleLrScheduler,
 }
 
-/// Keeps the last `keep_last` epochs plus the one with the lowest validation loss.
-pub fn strategy(keep_last: usize) -> impl CheckpointingStrategy + 'static {
-    ComposedCheckpointingStrategy::builder()
-        .add(KeepLastNCheckpoints::new(keep_last))
-        .add(MetricCheckpointingStrategy::new(
-            &LossMetric::new(),
-            Aggregate::Mean,
-            Direction::Lowest,
-            Split::Valid,
-        ))
-        .build()
+/// Writes epoch `epoch`'s three files, each atomically; the model last, since an epoch counts
+/// as complete once its model file exists beside the other two.
+pub fn save(directory: &Path, epoch: usize, state: TrainingState<'_>) -> Result<(), SaveError> {
+    let encode = |part, result: Result<burn::tensor::Bytes, RecordError>| {
+        result.map_err(|e| SaveError::Encode {
+            part,
+            epoch,
+            reason: e.to_string(),
+        })
+    };
+    let optim = encode("optim", state.optimizer.to_record().into_bytes())?;
+    let scheduler = encode("scheduler", state.scheduler.to_record().into_bytes())?;
+    let model = encode("model", state.model.clone().into_record().into_bytes())?;
+    for (part, bytes) in [("optim", optim), ("scheduler", scheduler), ("model", model)] {
+        mnist_atomic::write(&checkpoint_file(directory, part, epoch), &bytes)?;
+    }
+    Ok(())
+}
+
+/// The records of a checkpointed epoch, checked by [`verify`] before.
+pub struct Restored {
+    /// The model's record.
+    pub model: ModuleRecord,
+    /// The optimiser's.
+    pub optimizer: OptimizerRecord,
+    /// The schedule's.
+    pub scheduler: LrSchedulerRecord,
+}
+
+/// Reads epoch `epoch`'s three records.
+pub fn restore(directory: &Path, epoch: usize) -> Result<Restored, CheckpointError> {
+    let unreadable = |name: &str, e: RecordError| CheckpointError::Unreadable {
+        path: checkpoint_file(directory, name, epoch),
+        reason: e.to_string(),
+    };
+    Ok(Restored {
+        model: ModuleRecord::load(checkpoint_file(directory, "model", epoch))
+            .map_err(|e| unreadable("model", e))?,
+        optimizer: OptimizerRecord::load(checkpoint_file(directory, "optim", epoch))
+            .map_err(|e| unreadable("optim", e))?,
+        scheduler: LrSchedulerRecord::load(checkpoint_file(directory, "scheduler", epoch))
+            .map_err(|e| unreadable("scheduler", e))?,
+    })
+}
+
+/// The epochs whose checkpoints are kept: the last `keep_last` of `records`, plus the one with
+/// the lowest validation loss (what `final_model = "best"` picks).
+pub fn epochs_to_keep(records: &[EpochRecord], keep_last: usize) -> Vec<usize> {
+    let mut keep: Vec<usize> = records
+        .iter()
+        .rev()
+        .take(keep_last)
+        .map(|r| r.epoch)
+        .collect();
+    let best = records
+        .iter()
+        .filter(|r| r.valid_loss.is_finite())
+        .min_by(|a, b| a.valid_loss.total_cmp(&b.valid_loss));
+    if let Some(best) = best
+        && !keep.contains(&best.epoch)
+    {
+        keep.push(best.epoch);
+    }
+    keep
+}
+
+/// Deletes the files of every checkpointed epoch not in `keep`.
+pub fn prune(directory: &Path, keep: &[usize]) -> Result<(), SaveError> {
+    for epoch in complete_epochs(directory) {
+        if keep.contains(&epoch) {
+            continue;
+        }
+        // The model file goes first: without it the epoch is no longer complete, so a crash
+        // halfway leaves nothing that `--resume` would pick.
+        for part in ["model", "optim", "scheduler"] {
+            let path = checkpoint_file(directory, part, epoch);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(SaveError::Delete { path, source: e });
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Loads the network saved in epoch `epoch`'s model checkpoint.
@@ -172,8 +237,8 @@ pub fn load_model(
     Ok(classifier.mlp)
 }
 
-/// Checks that all three files of epoch `epoch` load and fit `config`'s model, so that Burn's
-/// learner (which panics on a bad checkpoint) never sees a damaged one.
+/// Checks that all three files of epoch `epoch` load and fit `config`'s model, so that a
+/// resumed run never starts from a damaged one.
 pub fn verify(
     directory: &Path,
     epoch: usize,
@@ -181,15 +246,7 @@ pub fn verify(
     device: &Device,
 ) -> Result<(), CheckpointError> {
     load_model(directory, epoch, config, device)?;
-    let unreadable = |name: &str, e: CheckpointerError| CheckpointError::Unreadable {
-        path: checkpoint_file(directory, name, epoch),
-        reason: e.to_string(),
-    };
-    let _: OptimizerRecord = Checkpoint::load(checkpoint_file(directory, "optim", epoch))
-        .map_err(|e| unreadable("optim", e))?;
-    let _: LrSchedulerRecord = Checkpoint::load(checkpoint_file(directory, "scheduler", epoch))
-        .map_err(|e| unreadable("scheduler", e))?;
-    Ok(())
+    restore(directory, epoch).map(|_| ())
 }
 
 /// The newest epoch whose checkpoint loads; damaged newer ones are reported on stderr and
@@ -245,34 +302,73 @@ pub fn complete_epochs(directory: &Path) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use burn::store::ModuleRecord;
-
     use super::*;
 
     #[test]
-    fn saves_are_atomic_and_deletes_tolerate_missing_files() {
+    fn a_saved_epoch_restores_and_pruning_keeps_the_last_and_the_best() {
         let dir = tempfile::tempdir().expect("tempdir");
         let device = Device::default();
-        let model = mnist_model::MlpConfig::mlp_128().init(&device);
-        let checkpointer = AtomicCheckpointer::new(dir.path(), "model");
-        let record = model.clone().into_record();
-        Checkpointer::<ModuleRecord>::save(&checkpointer, 3, record).expect("saved");
-        let names: Vec<String> = std::fs::read_dir(dir.path())
-            .expect("dir")
-            .map(|e| e.expect("entry").file_name().into_string().expect("utf-8"))
-            .collect();
-        assert_eq!(names, ["model-3.bpk"], "no temporary file is left behind");
-        let restored: ModuleRecord = checkpointer.restore(3).expect("restored");
-        let reloaded = mnist_model::MlpConfig::mlp_128()
-            .init(&device)
-            .load_record(restored);
+        let model = Classifier::new(
+            mnist_model::MlpConfig::mlp_128().init(&device),
+            0.0,
+            &device,
+        );
+        let optimizer = crate::schedule::optimizer(&crate::config::OptimizerConfig::default());
+        let scheduler =
+            crate::schedule::scheduler(&crate::config::ScheduleConfig::default(), 1e-3, 4, 10)
+                .expect("schedule");
+        for epoch in 1..=4 {
+            let state = TrainingState {
+                model: &model,
+                optimizer: &optimizer,
+                scheduler: &scheduler,
+            };
+            save(dir.path(), epoch, state).expect("saved");
+        }
+        let names = std::fs::read_dir(dir.path()).expect("dir").count();
+        assert_eq!(
+            names, 12,
+            "three files an epoch, no temporary file left behind"
+        );
+        let restored = restore(dir.path(), 3).expect("restored");
+        let reloaded = Classifier::new(
+            mnist_model::MlpConfig::mlp_128().init(&device),
+            0.0,
+            &device,
+        )
+        .load_record(restored.model);
         let input = Tensor::<2>::ones([1, 784], &device);
         reloaded
+            .mlp
             .forward(input.clone())
             .into_data()
-            .assert_eq(&model.forward(input).into_data(), true);
-        Checkpointer::<ModuleRecord>::delete(&checkpointer, 3).expect("deleted");
-        Checkpointer::<ModuleRecord>::delete(&checkpointer, 3).expect("already gone is fine");
+            .assert_eq(&model.mlp.forward(input).into_data(), true);
+
+        let record = |epoch, valid_loss| EpochRecord {
+            epoch,
+            train_loss: 1.0,
+            train_acc: 50.0,
+            valid_loss,
+            valid_acc: 50.0,
+            lr: 1e-3,
+            train_seconds: 1.0,
+            seconds: 1.0,
+        };
+        let records = [
+            record(1, 0.5),
+            record(2, 0.2),
+            record(3, 0.4),
+            record(4, f64::NAN),
+        ];
+        let keep = epochs_to_keep(&records, 2);
+        assert_eq!(
+            keep,
+            [4, 3, 2],
+            "the last two, then the lowest finite validation loss"
+        );
+        prune(dir.path(), &keep).expect("pruned");
+        assert_eq!(complete_epochs(dir.path()), [4, 3, 2]);
+        prune(dir.path(), &keep).expect("pruning twice is fine");
     }
 
     #[test]

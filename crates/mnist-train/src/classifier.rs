@@ -1,8 +1,7 @@
-//! The MLP wrapped with its loss, so that Burn's learner can train and validate it.
+//! The MLP wrapped with its loss: what the training loop steps and checkpoints.
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::prelude::*;
-use burn::train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use mnist_data::MnistBatch;
 use mnist_model::Mlp;
 
@@ -12,6 +11,14 @@ pub struct Classifier {
     /// The network itself; this is what is saved.
     pub mlp: Mlp,
     loss: CrossEntropyLoss,
+}
+
+/// A batch's loss (a one-element tensor, for `backward`) and its logits.
+pub struct Step {
+    /// Mean loss over the batch.
+    pub loss: Tensor<1>,
+    /// `[B, 10]` logits.
+    pub logits: Tensor<2>,
 }
 
 impl Classifier {
@@ -24,35 +31,17 @@ impl Classifier {
         Self { mlp, loss }
     }
 
-    fn classify(&self, batch: MnistBatch) -> ClassificationOutput {
-        let output = self.mlp.forward(batch.images);
-        let loss = self.loss.forward(output.clone(), batch.targets.clone());
-        ClassificationOutput::new(loss, output, batch.targets)
-    }
-}
-
-impl TrainStep for Classifier {
-    type Input = MnistBatch;
-    type Output = ClassificationOutput;
-
-    fn step(&self, batch: MnistBatch) -> TrainOutput<ClassificationOutput> {
-        let item = self.classify(batch);
-        TrainOutput::new(self, item.loss.backward(), item)
-    }
-}
-
-impl InferenceStep for Classifier {
-    type Input = MnistBatch;
-    type Output = ClassificationOutput;
-
-    fn step(&self, batch: MnistBatch) -> ClassificationOutput {
-        self.classify(batch)
+    /// The forward pass and loss of `batch`.
+    pub fn step(&self, batch: MnistBatch) -> Step {
+        let logits = self.mlp.forward(batch.images);
+        let loss = self.loss.forward(logits.clone(), batch.targets);
+        Step { loss, logits }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use burn::optim::AdamConfig;
+    use burn::optim::{AdamConfig, GradientsParams};
     use burn::tensor::Distribution;
     use mnist_model::MlpConfig;
 
@@ -75,14 +64,15 @@ mod tests {
         let mut optimizer = AdamConfig::new().init();
         let initial = loss_value(&model, batch());
         for _ in 0..20 {
-            let step = TrainStep::step(&model, batch());
-            model = model.optimize(&mut optimizer, 1e-3.into(), step.grads);
+            let grads = model.step(batch()).loss.backward();
+            let grads = GradientsParams::from_grads(grads, &model);
+            model = optimizer.step(1e-3, model, grads);
         }
         let last = loss_value(&model, batch());
         assert!(last < initial * 0.5, "loss {initial} -> {last}");
     }
 
     fn loss_value(model: &Classifier, batch: MnistBatch) -> f32 {
-        InferenceStep::step(model, batch).loss.into_scalar::<f32>()
+        model.step(batch).loss.into_scalar::<f32>()
     }
 }

@@ -8,6 +8,8 @@ use mnist_model::{Mlp, save_model};
 
 use crate::checkpoint;
 use crate::config::FinalModel;
+use crate::host::Host;
+use crate::int8;
 use crate::metrics::EpochRecord;
 use crate::plan::Plan;
 use crate::plot;
@@ -20,6 +22,7 @@ pub fn finish(
     model: Mlp,
     records: &[EpochRecord],
     started: Instant,
+    host: Host,
 ) -> anyhow::Result<()> {
     let Plan {
         config,
@@ -33,13 +36,29 @@ pub fn finish(
     // The test set is touched once, here, after model selection on validation.
     let test = report::evaluate(&model, &plan.splits.test, device);
     println!("{}", test.report(dataset));
+    let int8 = int8::write_copy(&run.path, dataset, &plan.splits.train, &plan.splits.test)
+        .context("writing the int8 copy")?;
+    let f32_bytes =
+        std::fs::metadata(run.file(mnist_model::SAFETENSORS_FILE)).map_or(0, |m| m.len());
+    println!(
+        "int8 copy: {} ({:.0} KB, {:.1} x smaller than the f32 weights), test accuracy {:.2}%",
+        int8.path.display(),
+        int8.bytes as f64 / 1024.0,
+        f32_bytes as f64 / int8.bytes.max(1) as f64,
+        int8.test_accuracy
+    );
+    let outputs = report::Outputs {
+        test: &test,
+        final_epoch,
+        int8: &int8,
+    };
     let summary = report::summary(
         config,
         plan.backend,
         records,
-        &test,
-        final_epoch,
+        outputs,
         started.elapsed().as_secs_f64(),
+        host,
     );
     report::write_summary(&summary, &run.file(SUMMARY_FILE))
         .with_context(|| format!("writing {SUMMARY_FILE}"))?;

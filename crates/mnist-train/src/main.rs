@@ -2,10 +2,10 @@
 //! test set and leaves a run directory that `infer` can load.
 //!
 //! A run's life in three steps: [`plan::resolve`] (config, data, locked run directory, resume
-//! point), [`trainer::train`] (Burn's learner) and [`finish::finish`] (final model, test
-//! score, summary, curves).
+//! point), [`trainer::train`] (the training loop) and [`finish::finish`] (final model, test
+//! score, summary, curves), the last two on the training threads ([`threads`]).
 
-mod app_log;
+mod allocator;
 mod checkpoint;
 mod classifier;
 mod cli;
@@ -13,13 +13,15 @@ mod config;
 mod divergence;
 mod epoch_log;
 mod finish;
+mod host;
+mod int8;
+mod interrupt;
 mod lock;
 mod metrics;
 mod overrides;
 mod plan;
 mod plot;
 mod progress;
-mod quiet_renderer;
 mod report;
 mod run_dir;
 mod schedule;
@@ -33,19 +35,15 @@ use anyhow::bail;
 use clap::Parser;
 
 use crate::cli::Args;
+use crate::host::Host;
 use crate::run_dir::CHECKPOINT_DIR;
 use crate::trainer::Outcome;
-
-/// Training allocates and frees tensors of 0.1–1 MB every step. glibc's malloc serves those
-/// with fresh mmap'd pages (page faults and zeroing each time): mimalloc reuses them, which
-/// made an epoch 30–40 % faster on the reference machine (BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Exit status after Ctrl-C / SIGTERM (128 + SIGINT), as shells expect.
 const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
+    allocator::keep_freed_memory();
     let args = Args::parse();
     match run(&args) {
         Ok(code) => code,
@@ -71,8 +69,10 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     let plan = plan::resolve(args)?;
     let config = &plan.config;
+    let threads = threads::TrainingThreads::for_backend(plan.backend)?;
+    let host = Host::detect(threads.count());
     println!(
-        "run {}: {}, model {} ({} parameters), backend {}, seed {}",
+        "run {}: {}, model {} ({} parameters), backend {}, seed {}\non {host}",
         plan.run.path.display(),
         config.data.dataset.title,
         config.model.name(),
@@ -86,9 +86,9 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     let run = plan.run.path.display();
     let done = plan.run.last_checkpoint().unwrap_or(0);
-    match trainer::train(&plan)? {
+    match threads.run(|| trainer::train(&plan))? {
         Outcome::Completed { model, records } => {
-            finish::finish(&plan, *model, &records, started)?;
+            threads.run(|| finish::finish(&plan, *model, &records, started, host))?;
             Ok(ExitCode::SUCCESS)
         }
         Outcome::Interrupted => {

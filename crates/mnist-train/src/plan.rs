@@ -17,7 +17,6 @@ use crate::config::TrainConfig;
 use crate::lock::RunLock;
 use crate::metrics::{EpochRecord, MetricsFile};
 use crate::run_dir::{CHECKPOINT_DIR, CONFIG_FILE, METRICS_FILE, RunDir, RunDirError};
-use crate::threads;
 
 /// A run ready to train.
 pub struct Plan {
@@ -44,7 +43,6 @@ pub struct Plan {
 pub fn resolve(args: &Args) -> anyhow::Result<Plan> {
     let (mut config, run_path) = config_and_run(args)?;
     let backend = Backend::select(config.backend.as_deref())?;
-    threads::configure(backend);
     let device = backend.device()?;
     let initial_weights = match (&config.init_from, args.resume) {
         (Some(path), false) => Some(

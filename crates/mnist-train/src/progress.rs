@@ -1,4 +1,9 @@
-//! The plain per-epoch line printed when Burn's terminal dashboard is off (CI, pipes, logs).
+//! What a run prints while it trains: a progress bar for the epoch under way (on a terminal)
+//! and one line per finished epoch (everywhere: terminals, pipes, CI logs).
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::metrics::EpochRecord;
 
@@ -15,4 +20,50 @@ pub fn epoch_line(record: &EpochRecord, total_epochs: usize) -> String {
         record.lr,
         record.seconds
     )
+}
+
+/// Batches between two updates of the bar's loss (formatting it every step would cost an
+/// allocation a step for a figure nobody reads that fast).
+const MESSAGE_EVERY: usize = 16;
+
+/// The bar of one epoch; hidden when stdout is not a terminal or `CI` is set.
+pub struct EpochBar {
+    bar: ProgressBar,
+    done: usize,
+}
+
+impl EpochBar {
+    /// A bar over `batches` batches of epoch `epoch` of `total_epochs`.
+    pub fn new(epoch: usize, total_epochs: usize, batches: usize) -> Self {
+        let visible = std::io::stdout().is_terminal() && std::env::var_os("CI").is_none();
+        let bar = if visible {
+            ProgressBar::new(batches as u64)
+        } else {
+            ProgressBar::hidden()
+        };
+        let style = ProgressStyle::with_template(
+            "epoch {prefix} [{bar:30}] {pos}/{len} batches  loss {msg}  {elapsed}<{eta}",
+        )
+        .map(|s| s.progress_chars("=> "));
+        if let Ok(style) = style {
+            bar.set_style(style);
+        }
+        bar.set_prefix(format!("{epoch:>3}/{total_epochs}"));
+        Self { bar, done: 0 }
+    }
+
+    /// One more batch done; `loss` is the running mean.
+    pub fn step(&mut self, loss: impl FnOnce() -> f64) {
+        self.done += 1;
+        if self.done % MESSAGE_EVERY == 1 && !self.bar.is_hidden() {
+            self.bar.set_message(format!("{:.4}", loss()));
+        }
+        self.bar.inc(1);
+    }
+}
+
+impl Drop for EpochBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
 }

@@ -8,6 +8,8 @@ use mnist_model::{Backend, Evaluation, Mlp};
 use serde::Serialize;
 
 use crate::config::TrainConfig;
+use crate::host::Host;
+use crate::int8::Int8Copy;
 use crate::metrics::EpochRecord;
 
 /// Scores `model` on every image of `dataset`.
@@ -55,17 +57,38 @@ pub struct Summary<'a> {
     pub epoch_seconds: Vec<f64>,
     /// Wall time of the whole run in this process, data loading and evaluation included.
     pub total_seconds: f64,
+    /// The machine the timings were measured on.
+    pub host: Host,
+    /// Test accuracy of the int8 copy (`model-int8.safetensors`), percent.
+    pub int8_test_accuracy: f64,
+    /// Size of the int8 copy, bytes.
+    pub int8_bytes: u64,
 }
 
-/// Builds the summary from the epoch records and the test evaluation.
+/// What a run produced after its last epoch.
+pub struct Outputs<'a> {
+    /// The saved model's test evaluation.
+    pub test: &'a Evaluation,
+    /// The epoch whose weights were saved.
+    pub final_epoch: usize,
+    /// The int8 copy.
+    pub int8: &'a Int8Copy,
+}
+
+/// Builds the summary from the epoch records and the run's outputs.
 pub fn summary<'a>(
     config: &'a TrainConfig,
     backend: Backend,
     records: &[EpochRecord],
-    test: &Evaluation,
-    final_epoch: usize,
+    outputs: Outputs<'_>,
     total_seconds: f64,
+    host: Host,
 ) -> Summary<'a> {
+    let Outputs {
+        test,
+        final_epoch,
+        int8,
+    } = outputs;
     let model = &config.model;
     let epoch_seconds: Vec<f64> = records.iter().map(|r| r.train_seconds).collect();
     let chosen = records
@@ -90,6 +113,9 @@ pub fn summary<'a>(
         train_seconds: epoch_seconds.iter().sum(),
         epoch_seconds,
         total_seconds,
+        host,
+        int8_test_accuracy: int8.test_accuracy,
+        int8_bytes: int8.bytes,
     }
 }
 

@@ -81,6 +81,8 @@ fn sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights_on_flex
     sigkill_at_random_moments_then_resume("flex");
 }
 
+/// Built only with `--features ndarray` (CI's second test build, with wgpu).
+#[cfg(feature = "ndarray")]
 #[test]
 fn sigkill_at_random_moments_then_resume_gives_the_uninterrupted_weights_on_ndarray() {
     sigkill_at_random_moments_then_resume("ndarray");

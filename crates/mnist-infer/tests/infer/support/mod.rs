@@ -66,7 +66,6 @@ pub fn trained_run(data: &Mnist, augmentation: Augmentation, epochs: usize, seed
     for epoch in 1..=epochs {
         let lr = 2e-3 * (epochs + 1 - epoch) as f64 / epochs as f64;
         for batch in loader.epoch(epoch) {
-            let batch = batch.expect("a training batch");
             let grads = loss
                 .forward(model.forward(batch.images), batch.targets)
                 .backward();

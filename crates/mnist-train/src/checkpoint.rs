@@ -344,16 +344,7 @@ mod tests {
             .into_data()
             .assert_eq(&model.mlp.forward(input).into_data(), true);
 
-        let record = |epoch, valid_loss| EpochRecord {
-            epoch,
-            train_loss: 1.0,
-            train_acc: 50.0,
-            valid_loss,
-            valid_acc: 50.0,
-            lr: 1e-3,
-            train_seconds: 1.0,
-            seconds: 1.0,
-        };
+        let record = EpochRecord::with_valid_loss;
         let records = [
             record(1, 0.5),
             record(2, 0.2),

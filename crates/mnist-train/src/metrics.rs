@@ -28,6 +28,24 @@ pub struct EpochRecord {
     pub seconds: f64,
 }
 
+impl EpochRecord {
+    /// A record of `epoch` that differs from others only in its validation loss: what the
+    /// checkpoint-keeping and early-stopping tests vary.
+    #[cfg(test)]
+    pub fn with_valid_loss(epoch: usize, valid_loss: f64) -> Self {
+        Self {
+            epoch,
+            train_loss: 1.0,
+            train_acc: 50.0,
+            valid_loss,
+            valid_acc: 50.0,
+            lr: 1e-3,
+            train_seconds: 1.0,
+            seconds: 1.0,
+        }
+    }
+}
+
 fn f64_nan() -> f64 {
     f64::NAN
 }

@@ -284,16 +284,7 @@ mod tests {
         valid_losses
             .iter()
             .enumerate()
-            .map(|(i, &valid_loss)| EpochRecord {
-                epoch: i + 1,
-                train_loss: 1.0,
-                train_acc: 50.0,
-                valid_loss,
-                valid_acc: 50.0,
-                lr: 1e-3,
-                train_seconds: 1.0,
-                seconds: 1.0,
-            })
+            .map(|(i, &valid_loss)| EpochRecord::with_valid_loss(i + 1, valid_loss))
             .collect()
     }
 

@@ -49,8 +49,8 @@ impl Model for QuantizedMlp {
 pub enum LoadedModel {
     /// Weights of `train` or another framework, as f32.
     F32 {
-        /// The network.
-        mlp: Mlp,
+        /// The network (boxed: the int8 variant is a few pointers).
+        mlp: Box<Mlp>,
         /// Its architecture.
         config: MlpConfig,
     },
@@ -71,7 +71,10 @@ impl LoadedModel {
             }
         }
         let (mlp, config) = mnist_model::load_model(path, device)?;
-        Ok(Self::F32 { mlp, config })
+        Ok(Self::F32 {
+            mlp: Box::new(mlp),
+            config,
+        })
     }
 
     /// The architecture, e.g. `784-256-128-10`.

@@ -1,40 +1,11 @@
-//! Turning items into tensors, and the one pixel normalisation shared by training and
-//! inference.
+//! Turning items into tensors (the pixel normalisation is `mnist-dataset`'s, shared with
+//! inference).
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
 
 use crate::dataset::MnistItem;
-use crate::files::IMAGE_PIXELS;
-
-/// Maps a u8 pixel to the model's input range: `pixel / 255`, in [0, 1].
-///
-/// Deliberately no mean/std standardisation: the seeds' Keras and PyTorch scripts feed
-/// `pixel / 255`, so weights move between them and this project unchanged.
-#[inline]
-pub fn normalize_pixel(pixel: u8) -> f32 {
-    f32::from(pixel) * (1.0 / 255.0)
-}
-
-/// Appends the normalised pixels of one image to `out`.
-#[inline]
-pub fn normalize_into(pixels: &[u8], out: &mut Vec<f32>) {
-    out.extend(pixels.iter().map(|&p| normalize_pixel(p)));
-}
-
-/// Builds the `[B, 784]` model input from images of 784 u8 pixels each.
-pub fn images_to_tensor<'a>(
-    images: impl ExactSizeIterator<Item = &'a [u8]>,
-    device: &Device,
-) -> Tensor<2> {
-    let batch = images.len();
-    let mut data = Vec::with_capacity(batch * IMAGE_PIXELS);
-    for image in images {
-        debug_assert_eq!(image.len(), IMAGE_PIXELS);
-        normalize_into(image, &mut data);
-    }
-    Tensor::from_data(TensorData::new(data, [batch, IMAGE_PIXELS]), device)
-}
+use mnist_dataset::images_to_tensor;
 
 /// A batch ready for the model.
 #[derive(Debug, Clone)]
@@ -62,13 +33,7 @@ impl Batcher<MnistItem, MnistBatch> for MnistBatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normalisation_maps_the_byte_range_onto_zero_one() {
-        assert_eq!(normalize_pixel(0), 0.0);
-        assert_eq!(normalize_pixel(255), 1.0);
-        assert!((normalize_pixel(128) - 128.0 / 255.0).abs() < 1e-7);
-    }
+    use crate::files::IMAGE_PIXELS;
 
     #[test]
     fn batch_has_the_model_shapes_and_values() {

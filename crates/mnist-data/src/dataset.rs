@@ -7,7 +7,7 @@ use burn::data::dataset::{Dataset, DatasetError};
 use burn::prelude::*;
 use thiserror::Error;
 
-use crate::batcher::images_to_tensor;
+use mnist_dataset::images_to_tensor;
 
 use crate::files::IMAGE_PIXELS;
 use crate::mnist::{Mnist, MnistImages};

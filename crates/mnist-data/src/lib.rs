@@ -17,9 +17,7 @@ pub mod batcher;
 pub mod cache;
 #[cfg(feature = "burn")]
 pub mod dataset;
-pub mod datasets;
 pub mod fetch;
-pub mod files;
 pub mod http;
 pub mod idx;
 #[cfg(feature = "burn")]
@@ -30,7 +28,9 @@ pub mod verify;
 
 pub use augment::Augmentation;
 #[cfg(feature = "burn")]
-pub use batcher::{MnistBatch, MnistBatcher, images_to_tensor, normalize_into, normalize_pixel};
+pub use batcher::{MnistBatch, MnistBatcher};
+// The dataset table, the files' geometry and the pixel normalisation live at the bottom of
+// the workspace (`mnist-dataset`), so crates that need only them skip this crate's downloads.
 pub use cache::Cache;
 #[cfg(feature = "burn")]
 pub use dataset::{MnistDataset, MnistItem, MnistSplits, SplitError};
@@ -40,3 +40,6 @@ pub use files::{IMAGE_PIXELS, IMAGE_SIDE, MnistFile, NUM_CLASSES, TEST_LEN, TRAI
 #[cfg(feature = "burn")]
 pub use loader::{EpochBatches, MnistLoader};
 pub use mnist::{LoadError, Mnist, MnistImages};
+#[cfg(feature = "burn")]
+pub use mnist_dataset::images_to_tensor;
+pub use mnist_dataset::{datasets, files, normalize_into, normalize_pixel};

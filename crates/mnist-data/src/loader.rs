@@ -21,8 +21,10 @@ use rayon::prelude::*;
 use burn::data::dataset::Dataset;
 use burn::prelude::*;
 
+use mnist_dataset::images_to_tensor;
+
 use crate::augment::Augmentation;
-use crate::batcher::{MnistBatch, images_to_tensor};
+use crate::batcher::MnistBatch;
 use crate::dataset::MnistDataset;
 use crate::files::IMAGE_PIXELS;
 

@@ -3,18 +3,21 @@
 //! `mnist-vision` crate), batching the digits through the model, saving what the model saw,
 //! and reporting.
 //!
-//! This crate loads models only through the model crate's on-disk format and shares the
-//! pixel normalisation with training through the data crate; it knows nothing of training.
+//! The reading itself (loading a model, the mode, the forward pass, the JSON of an answer)
+//! is `mnist-read`'s, the one path `serve` and the browser page call too; this crate adds
+//! files and directories, the test set, views and the command line. It knows nothing of
+//! training.
 
 pub mod inputs;
-pub mod model;
-pub mod predict;
-pub mod reading;
+pub mod quantize;
 pub mod report;
 pub mod view;
 
 pub use inputs::{IMAGE_EXTENSIONS, Input, expand};
-pub use mnist_vision::{Digit, Mode, PreprocessError, preprocess_bytes, preprocess_image};
-pub use model::{LoadedModel, Model};
-pub use predict::{Prediction, predict};
-pub use reading::{Reading, prepare_file, read_all};
+// The reading itself (models, predictions, modes) is `mnist-read`'s, shared with `serve` and
+// the browser page.
+pub use mnist_read::{
+    LoadedModel, Mode, Model, Prediction, Reading, mode_for, model, predict, prepare_file,
+    read_all, reading,
+};
+pub use mnist_vision::{Digit, PreprocessError, preprocess_bytes, preprocess_image};

@@ -14,7 +14,7 @@ use clap::Parser;
 use mnist_data::{FetchOptions, Mnist, MnistDataset};
 use mnist_infer::report::{self, JsonEvaluation, JsonResult};
 use mnist_infer::view::save_views;
-use mnist_infer::{Input, LoadedModel, Mode, Model, Reading, expand, prepare_file, read_all};
+use mnist_infer::{Input, LoadedModel, Model, Reading, expand, prepare_file, read_all};
 use mnist_model::{Backend, Dataset, Evaluation};
 use rayon::prelude::*;
 
@@ -102,14 +102,9 @@ fn dataset_of(args: &Args, recorded: Option<Dataset>) -> anyhow::Result<Dataset>
 
 fn classify_images(args: &Args, loaded: &Loaded) -> anyhow::Result<bool> {
     let dataset = loaded.dataset;
-    let mode = match (args.number, dataset.framing) {
-        (false, framing) => Mode::single(framing),
-        (true, mnist_data::Framing::DigitBox) => Mode::Number,
-        (true, _) => bail!(
-            "--number reads the digits of a number, but {} was trained on {}, whose images show one object each",
-            args.model.display(),
-            dataset.title
-        ),
+    let mode = match mnist_infer::mode_for(dataset, args.number) {
+        Ok(mode) => mode,
+        Err(e) => bail!("--number {e} ({})", args.model.display()),
     };
     let inputs = expand(&args.images);
     let mut failed = 0usize;

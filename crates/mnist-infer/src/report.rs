@@ -7,10 +7,8 @@ use std::path::Path;
 use mnist_model::{CLASSES, Dataset, Evaluation};
 use serde::Serialize;
 
-use mnist_vision::{Mode, Rect};
-
-use crate::predict::Prediction;
-use crate::reading::Reading;
+pub use mnist_read::{JsonDigit, JsonResult};
+use mnist_read::{Mode, Reading};
 
 /// The line printed for one image: `digit.png: 7 (99.1%)` (`boot.jpg: Ankle boot (97.0%)`
 /// for a Fashion-MNIST model: the class names come from `dataset`), followed by the
@@ -44,85 +42,6 @@ pub fn reading_line(
         }
     };
     format!("{}: {answer}", path.display())
-}
-
-/// One digit (or product) of `--json` output: where it was found and the model's answer.
-#[derive(Debug, Serialize)]
-pub struct JsonDigit<'a> {
-    /// Its box in the upright image, in pixels.
-    #[serde(rename = "box")]
-    pub bounds: Rect,
-    /// The name of the predicted class (`7`, `Ankle boot`).
-    pub label: &'static str,
-    /// The prediction, flattened into this object.
-    #[serde(flatten)]
-    pub prediction: &'a Prediction,
-}
-
-/// One entry of `--json` output: an image's reading, or the reason there is none.
-#[derive(Debug, Serialize)]
-pub struct JsonResult<'a> {
-    /// The input as given or found; none for an image that came without a file (`serve`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<&'a Path>,
-    /// With --number: the digits read, left to right.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub number: Option<String>,
-    /// With --number: each digit, left to right.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub digits: Option<Vec<JsonDigit<'a>>>,
-    /// For one digit or product: its answer and box, flattened into this object.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub digit: Option<JsonDigit<'a>>,
-    /// Why the answer may not mean what it seems, when something looked wrong.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub warning: Option<String>,
-    /// Why the input failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<&'a str>,
-}
-
-impl<'a> JsonResult<'a> {
-    /// The entry for `path` read as `mode` with `dataset`'s class names, or failed with
-    /// `error`.
-    pub fn new(
-        path: Option<&'a Path>,
-        outcome: Result<&'a Reading, &'a str>,
-        mode: Mode,
-        dataset: Dataset,
-    ) -> Self {
-        let mut entry = JsonResult {
-            path,
-            number: None,
-            digits: None,
-            digit: None,
-            warning: None,
-            error: None,
-        };
-        let reading = match outcome {
-            Ok(reading) => reading,
-            Err(error) => {
-                entry.error = Some(error);
-                return entry;
-            }
-        };
-        let mut digits = reading.digits.iter().map(|(glyph, prediction)| JsonDigit {
-            bounds: glyph.bounds,
-            label: dataset.class_name(prediction.class),
-            prediction,
-        });
-        match mode {
-            Mode::Digit | Mode::Product => entry.digit = digits.next(),
-            Mode::Number => {
-                entry.number = Some(reading.text());
-                entry.digits = Some(digits.collect());
-            }
-        }
-        if !reading.warnings.is_empty() {
-            entry.warning = Some(reading.warnings.join("; "));
-        }
-        entry
-    }
 }
 
 /// The confusion matrix as a table: rows are true classes, columns predictions; for a
@@ -191,7 +110,8 @@ pub struct JsonEvaluation<'a> {
 
 #[cfg(test)]
 mod tests {
-    use mnist_vision::Glyph;
+    use mnist_read::Prediction;
+    use mnist_vision::{Glyph, Rect};
 
     use super::*;
 

@@ -2,7 +2,7 @@
 
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
-use mnist_data::Dataset;
+use mnist_dataset::Dataset;
 use serde::Serialize;
 
 use crate::mlp::{CLASSES, Mlp};

@@ -8,13 +8,14 @@
 
 use std::path::Path;
 
+use burn::module::Param;
 use burn::prelude::*;
 use burn::store::{
-    BurnToPyTorchAdapter, KeyRemapper, ModuleSnapshot, ModuleStore, PyTorchToBurnAdapter,
-    PytorchStore, SafetensorsStore,
+    BurnToPyTorchAdapter, KeyRemapper, ModuleSnapshot, ModuleStore, PytorchStore, SafetensorsStore,
 };
+use safetensors::{Dtype, SafeTensors};
 
-use mnist_data::Dataset;
+use mnist_dataset::Dataset;
 
 use crate::error::ModelFileError;
 use crate::mlp::{CLASSES, INPUTS, Mlp, MlpConfig};
@@ -92,65 +93,136 @@ pub fn import_weights(
     format: ForeignFormat,
     device: &Device,
 ) -> Result<(Mlp, MlpConfig), ModelFileError> {
-    let corrupt = |reason: String| ModelFileError::Corrupt {
-        path: path.to_path_buf(),
-        reason,
+    match format {
+        ForeignFormat::Safetensors => {
+            let bytes = std::fs::read(path).map_err(|e| corrupt(path, e.to_string()))?;
+            import_safetensors_bytes(path, &bytes, device)
+        }
+        ForeignFormat::PyTorch => import_pytorch(path, device),
+    }
+}
+
+/// Loads PyTorch-convention safetensors given as bytes (a file, or one dropped on the
+/// browser page with no file system around it); `name` names it in errors.
+///
+/// Read with the `safetensors` crate rather than burn-store's store: the tensors are a
+/// handful of f32 matrices, and the store's key remapping links a regex engine, a tenth
+/// of the browser page's code.
+pub fn import_safetensors_bytes(
+    name: &Path,
+    bytes: &[u8],
+    device: &Device,
+) -> Result<(Mlp, MlpConfig), ModelFileError> {
+    let tensors = SafeTensors::deserialize(bytes).map_err(|e| corrupt(name, e.to_string()))?;
+    let shapes: Vec<(String, Vec<usize>)> = tensors
+        .iter()
+        .map(|(key, view)| (key.to_string(), view.shape().to_vec()))
+        .collect();
+    let config = config_from_shapes(name, &shapes)?;
+    let values = |key: &str| -> Result<Vec<f32>, ModelFileError> {
+        let view = tensors
+            .tensor(key)
+            .map_err(|e| corrupt(name, e.to_string()))?;
+        match view.dtype() {
+            Dtype::F32 => Ok(view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect()),
+            Dtype::F64 => Ok(view
+                .data()
+                .chunks_exact(8)
+                .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
+                .collect()),
+            other => Err(ModelFileError::Mismatch {
+                path: name.to_path_buf(),
+                architecture: config.name(),
+                details: format!("{key} holds {other:?} values; expected F32 (or F64)"),
+            }),
+        }
     };
+    let mut mlp = config.init(device);
+    for (k, linear) in mlp.layers_mut().enumerate() {
+        let [inputs, outputs] = linear.weight.dims();
+        // PyTorch's [out, in] is Burn's [in, out] transposed; reordered here, so the tensor is
+        // laid out as Burn's own (a transposed view would change the matmul's summation order
+        // and with it the logits' last digits).
+        let torch = values(&format!("fc{}.weight", k + 1))?;
+        let burn: Vec<f32> = (0..inputs * outputs)
+            .map(|i| torch[(i % outputs) * inputs + i / outputs])
+            .collect();
+        let weight = TensorData::new(burn, [inputs, outputs]);
+        linear.weight = Param::from_tensor(Tensor::from_data(weight, device));
+        let bias = TensorData::new(values(&format!("fc{}.bias", k + 1))?, [outputs]);
+        linear.bias = Some(Param::from_tensor(Tensor::from_data(bias, device)));
+    }
+    Ok((mlp, config))
+}
+
+fn import_pytorch(path: &Path, device: &Device) -> Result<(Mlp, MlpConfig), ModelFileError> {
+    let mut shapes =
+        tensor_shapes(&mut PytorchStore::from_file(path)).map_err(|e| corrupt(path, e))?;
     // A checkpoint dict often nests the state_dict under one of these keys.
     let mut top_level_key = None;
-    let shapes = match format {
-        ForeignFormat::Safetensors => {
-            tensor_shapes(&mut SafetensorsStore::from_file(path)).map_err(corrupt)?
+    for key in ["state_dict", "model_state_dict"] {
+        if shapes.iter().any(|(name, _)| name == "fc1.weight") {
+            break;
         }
-        ForeignFormat::PyTorch => {
-            let mut shapes = tensor_shapes(&mut PytorchStore::from_file(path)).map_err(corrupt)?;
-            for key in ["state_dict", "model_state_dict"] {
-                if shapes.iter().any(|(name, _)| name == "fc1.weight") {
-                    break;
-                }
-                let mut nested = PytorchStore::from_file(path).with_top_level_key(key);
-                if let Ok(found) = tensor_shapes(&mut nested)
-                    && !found.is_empty()
-                {
-                    (shapes, top_level_key) = (found, Some(key));
-                }
-            }
-            shapes
+        let mut nested = PytorchStore::from_file(path).with_top_level_key(key);
+        if let Ok(found) = tensor_shapes(&mut nested)
+            && !found.is_empty()
+        {
+            (shapes, top_level_key) = (found, Some(key));
         }
+    }
+    let config = config_from_shapes(path, &shapes)?;
+    let mut model = config.init(device);
+    // PytorchStore applies the PyTorch-to-Burn adapter by itself.
+    let store = PytorchStore::from_file(path).remap(names(&config, Direction::FromPyTorch));
+    let mut store = match top_level_key {
+        Some(key) => store.with_top_level_key(key),
+        None => store,
     };
-    let config = architecture_from_shapes(&shapes).map_err(|details| ModelFileError::Mismatch {
+    let result = model
+        .load_from(&mut store)
+        .map_err(|e| corrupt(path, e.to_string()))?;
+    fitted(path, &config, result.is_success(), || result.to_string())?;
+    Ok((model, config))
+}
+
+fn corrupt(path: &Path, reason: String) -> ModelFileError {
+    ModelFileError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+fn config_from_shapes(
+    path: &Path,
+    shapes: &[(String, Vec<usize>)],
+) -> Result<MlpConfig, ModelFileError> {
+    architecture_from_shapes(shapes).map_err(|details| ModelFileError::Mismatch {
         path: path.to_path_buf(),
         architecture: "784-…-10 with layers fc1, fc2, …".into(),
         details,
-    })?;
-    let mut model = config.init(device);
-    let result = match format {
-        ForeignFormat::Safetensors => model
-            .load_from(
-                &mut SafetensorsStore::from_file(path)
-                    .with_from_adapter(PyTorchToBurnAdapter)
-                    .remap(names(&config, Direction::FromPyTorch)),
-            )
-            .map_err(|e| e.to_string()),
-        ForeignFormat::PyTorch => {
-            // PytorchStore applies the PyTorch-to-Burn adapter by itself.
-            let store = PytorchStore::from_file(path).remap(names(&config, Direction::FromPyTorch));
-            let mut store = match top_level_key {
-                Some(key) => store.with_top_level_key(key),
-                None => store,
-            };
-            model.load_from(&mut store).map_err(|e| e.to_string())
-        }
+    })
+}
+
+/// Every tensor of the model was found, with its shape; else what was not.
+fn fitted(
+    path: &Path,
+    config: &MlpConfig,
+    success: bool,
+    details: impl FnOnce() -> String,
+) -> Result<(), ModelFileError> {
+    if success {
+        return Ok(());
     }
-    .map_err(corrupt)?;
-    if !result.is_success() {
-        return Err(ModelFileError::Mismatch {
-            path: path.to_path_buf(),
-            architecture: config.name(),
-            details: result.to_string(),
-        });
-    }
-    Ok((model, config))
+    Err(ModelFileError::Mismatch {
+        path: path.to_path_buf(),
+        architecture: config.name(),
+        details: details(),
+    })
 }
 
 #[derive(Clone, Copy)]

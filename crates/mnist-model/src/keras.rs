@@ -9,7 +9,7 @@ use burn::module::Param;
 use burn::prelude::*;
 use mnist_keras::{Activation, Dense, KerasError};
 
-use mnist_data::Dataset;
+use mnist_dataset::Dataset;
 
 use crate::error::ModelFileError;
 use crate::mlp::{CLASSES, INPUTS, Mlp, MlpConfig};

@@ -13,3 +13,6 @@ pub const KERAS_FILE: &str = "model.keras";
 pub const ONNX_FILE: &str = "model.onnx";
 /// File name of the int8 copy of the model inside a run directory (`mnist-int8`'s format).
 pub const INT8_FILE: &str = "model-int8.safetensors";
+/// File name of the int8 model's ONNX export inside a run directory (integer ops; see
+/// `onnx_int8`).
+pub const INT8_ONNX_FILE: &str = "model-int8.onnx";

@@ -11,7 +11,7 @@ use burn::prelude::*;
 use burn_onnx::export::{AxisSpec, InputSpec, OnnxExporter};
 use onnx_ir::{Message, ModelProto};
 
-use mnist_data::Dataset;
+use mnist_dataset::Dataset;
 
 use crate::error::ModelFileError;
 use crate::mlp::{INPUTS, Mlp};

@@ -3,10 +3,9 @@
 //! (and, written only, the metadata of `model.onnx`). It decides the class names `infer`
 //! prints and which test set `infer --test` may use.
 
-use std::io::Read;
 use std::path::Path;
 
-use mnist_data::Dataset;
+use mnist_dataset::Dataset;
 
 use crate::error::ModelFileError;
 use crate::layout::ARCHITECTURE_FILE;
@@ -17,9 +16,6 @@ use crate::weights::read_description;
 pub const DATASET_KEY: &str = "dataset";
 /// The metadata key holding the class names, a JSON list of 10 strings, in the exported files.
 pub const CLASS_NAMES_KEY: &str = "class_names";
-/// A safetensors header longer than this is not read for metadata (the format's own limit
-/// is 100 MB; an MLP's is a few hundred bytes).
-const MAX_HEADER: u64 = 100 << 20;
 
 /// `dataset`'s class names as a JSON list.
 pub fn class_names_json(dataset: Dataset) -> String {
@@ -48,27 +44,11 @@ pub fn model_dataset(path: &Path) -> Result<Option<Dataset>, ModelFileError> {
         ModelSource::Safetensors => safetensors_metadata(path)?,
         ModelSource::Keras => {
             let bytes = std::fs::read(path).map_err(|e| corrupt(path, e.to_string()))?;
-            if matches!(
-                mnist_keras::Container::sniff(&bytes),
-                Some(mnist_keras::Container::Zip)
-            ) {
-                mnist_keras::archive_metadata(&bytes)
-                    .map_err(|e| corrupt(path, e.to_string()))?
-                    .remove(DATASET_KEY)
-            } else {
-                None
-            }
+            keras_metadata(path, &bytes)?
         }
         ModelSource::PyTorch | ModelSource::Onnx => None,
     };
-    recorded
-        .map(|name| {
-            Dataset::by_name(&name).map_err(|e| ModelFileError::Architecture {
-                path: path.to_path_buf(),
-                reason: format!("{DATASET_KEY}: {e}"),
-            })
-        })
-        .transpose()
+    named_dataset(path, recorded)
 }
 
 fn corrupt(path: &Path, reason: String) -> ModelFileError {
@@ -78,26 +58,63 @@ fn corrupt(path: &Path, reason: String) -> ModelFileError {
     }
 }
 
-/// The dataset name in a safetensors file's `__metadata__`, if any: the header is an
-/// 8-byte little-endian length and that much JSON.
+/// The dataset name in a safetensors file's `__metadata__`, if any.
 fn safetensors_metadata(path: &Path) -> Result<Option<String>, ModelFileError> {
-    let mut file = std::fs::File::open(path).map_err(|e| corrupt(path, e.to_string()))?;
-    let mut prefix = [0u8; 8];
-    file.read_exact(&mut prefix)
-        .map_err(|e| corrupt(path, e.to_string()))?;
-    let len = u64::from_le_bytes(prefix);
-    if len > MAX_HEADER {
-        return Err(corrupt(path, format!("header of {len} bytes")));
+    let bytes = std::fs::read(path).map_err(|e| corrupt(path, e.to_string()))?;
+    safetensors_metadata_of_bytes(path, &bytes)
+}
+
+/// [`safetensors_metadata`] of a file given as bytes, read by the `safetensors` crate (which
+/// also bounds the header's length).
+fn safetensors_metadata_of_bytes(
+    name: &Path,
+    bytes: &[u8],
+) -> Result<Option<String>, ModelFileError> {
+    let (_, metadata) = safetensors::SafeTensors::read_metadata(bytes)
+        .map_err(|e| corrupt(name, format!("header: {e}")))?;
+    Ok(metadata
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(DATASET_KEY))
+        .cloned())
+}
+
+/// The dataset recorded by a model file given as bytes, as [`model_dataset`] reads it
+/// from a file (`source` as [`crate::sniff_head`] told it).
+pub fn bytes_dataset(
+    name: &Path,
+    source: ModelSource,
+    bytes: &[u8],
+) -> Result<Option<Dataset>, ModelFileError> {
+    let recorded = match source {
+        ModelSource::Safetensors => safetensors_metadata_of_bytes(name, bytes)?,
+        ModelSource::Keras => keras_metadata(name, bytes)?,
+        _ => None,
+    };
+    named_dataset(name, recorded)
+}
+
+fn keras_metadata(path: &Path, bytes: &[u8]) -> Result<Option<String>, ModelFileError> {
+    if !matches!(
+        mnist_keras::Container::sniff(bytes),
+        Some(mnist_keras::Container::Zip)
+    ) {
+        return Ok(None);
     }
-    let mut header = Vec::new();
-    file.take(len)
-        .read_to_end(&mut header)
-        .map_err(|e| corrupt(path, e.to_string()))?;
-    let header: serde_json::Value =
-        serde_json::from_slice(&header).map_err(|e| corrupt(path, format!("header: {e}")))?;
-    Ok(header["__metadata__"][DATASET_KEY]
-        .as_str()
-        .map(str::to_string))
+    Ok(mnist_keras::archive_metadata(bytes)
+        .map_err(|e| corrupt(path, e.to_string()))?
+        .remove(DATASET_KEY))
+}
+
+fn named_dataset(path: &Path, recorded: Option<String>) -> Result<Option<Dataset>, ModelFileError> {
+    recorded
+        .map(|name| {
+            Dataset::by_name(&name).map_err(|e| ModelFileError::Architecture {
+                path: path.to_path_buf(),
+                reason: format!("{DATASET_KEY}: {e}"),
+            })
+        })
+        .transpose()
 }
 
 #[cfg(test)]

@@ -48,43 +48,50 @@ pub fn sniff(path: &Path) -> Result<ModelSource, ModelFileError> {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
+    Ok(sniff_head(&head, path, || {
+        File::open(path)
+            .map(|f| mnist_keras::is_keras_archive(std::io::BufReader::new(f)))
+            .unwrap_or(false)
+    }))
+}
+
+/// Tells what a file holds from its first bytes (`head`, up to 64 KiB), its name (the
+/// extension breaks ties) and, for a zip archive, whether it is a Keras one.
+pub fn sniff_head(head: &[u8], name: &Path, is_keras_zip: impl FnOnce() -> bool) -> ModelSource {
     if head.starts_with(&BURNPACK_MAGIC) {
-        return Ok(ModelSource::Burnpack);
+        return ModelSource::Burnpack;
     }
-    match Container::sniff(&head) {
-        Some(Container::Hdf5) => return Ok(ModelSource::Keras),
+    match Container::sniff(head) {
+        Some(Container::Hdf5) => return ModelSource::Keras,
         Some(Container::Zip) => {
-            let is_keras = File::open(path)
-                .map(|f| mnist_keras::is_keras_archive(std::io::BufReader::new(f)))
-                .unwrap_or(false);
-            return Ok(if is_keras {
+            return if is_keras_zip() {
                 ModelSource::Keras
             } else {
                 ModelSource::PyTorch
-            });
+            };
         }
         None => {}
     }
     // torch.save's pre-1.6 format is a bare pickle: protocol 2 to 5.
-    if let [0x80, 2..=5, ..] = head.as_slice() {
-        return Ok(ModelSource::PyTorch);
+    if let [0x80, 2..=5, ..] = head {
+        return ModelSource::PyTorch;
     }
     // safetensors: an 8-byte little-endian header length, then the JSON header.
     if head.get(8) == Some(&b'{') {
-        return Ok(ModelSource::Safetensors);
+        return ModelSource::Safetensors;
     }
-    let extension = path
+    let extension = name
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    Ok(match extension.as_deref() {
+    match extension.as_deref() {
         Some("onnx") => ModelSource::Onnx,
         Some("safetensors") => ModelSource::Safetensors,
         Some("pt" | "pth") => ModelSource::PyTorch,
         Some("keras" | "h5") => ModelSource::Keras,
         // A damaged .bpk (or anything else) goes to the Burnpack reader, which says why.
         _ => ModelSource::Burnpack,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::store::{BurnpackStore, ModuleSnapshot, ModuleStore};
-use mnist_data::Dataset;
+use mnist_dataset::Dataset;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ModelFileError;

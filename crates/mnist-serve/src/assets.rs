@@ -5,8 +5,9 @@ use axum::Router;
 use axum::http::header;
 use axum::routing::get;
 
-/// Every file of the page: its path, content type and contents.
-const FILES: [(&str, &str, &str); 4] = [
+/// Every file of the page: its path, content type and contents. The scripts are ES modules
+/// that import each other by relative paths, so they also work copied to a static folder.
+const FILES: [(&str, &str, &str); 9] = [
     (
         "/",
         "text/html; charset=utf-8",
@@ -17,10 +18,40 @@ const FILES: [(&str, &str, &str); 4] = [
         "text/css; charset=utf-8",
         include_str!("../assets/style.css"),
     ),
+    // The entry: the model picker, the routes and the status line.
     (
         "/app.js",
         "text/javascript; charset=utf-8",
         include_str!("../assets/app.js"),
+    ),
+    // The JSON API's URLs; no other module calls fetch.
+    (
+        "/api.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/api.js"),
+    ),
+    // The runs table, a run's page and the comparison.
+    (
+        "/runs.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/runs.js"),
+    ),
+    // The drawing pad, the upload and how an answer is shown: they read through a function
+    // they are given, so a page without the server can import them unchanged.
+    (
+        "/draw.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/draw.js"),
+    ),
+    (
+        "/upload.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/upload.js"),
+    ),
+    (
+        "/reading.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/reading.js"),
     ),
     // The SVG line charts, heat map, bars and 28×28 images.
     (

@@ -5,42 +5,45 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-/// A local web studio for the models `train` saves: draw a digit or upload a photo and see
-/// what a run's model reads, browse every run's curves, confusion matrix and mistakes, and
-/// call the same JSON API from scripts (`/api/…`, see the README).
+/// Shown after the options: a newcomer copies an example before reading the list. The
+/// flags named here are checked by mnist-infer's `documented_commands` test.
+const EXAMPLES: &str = "\
+Examples:
+  serve                                   every run under artifacts/, at http://127.0.0.1:8080/
+  serve --runs artifacts/sweep --bind 127.0.0.1:9000
+  curl -s --data-binary @seven.jpg 'http://127.0.0.1:8080/api/predict?run=mlp-256-128'
+
+Guide: docs/studio.md (the pages and the JSON API)";
+
+/// A local web studio for `train`'s runs: draw or upload digits, browse runs, call its JSON API.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, after_help = EXAMPLES)]
 pub struct Args {
-    /// Folder searched for runs (directories holding `model.json`, as `train` writes them),
-    /// at any depth; a run is named by its path relative to this folder.
+    /// Folder searched at any depth for runs (folders with a model.json).
     #[arg(long, default_value = "artifacts", value_name = "DIR")]
     pub runs: PathBuf,
 
-    /// Address to listen on. The default answers this machine only; another address lets
-    /// anyone who can reach it use the studio.
+    /// Address to listen on (another than 127.0.0.1 opens it to others).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub bind: SocketAddr,
 
-    /// Backend the models run on (flex, ndarray, wgpu, cuda; those compiled in). Default:
-    /// the fastest compiled CPU backend.
+    /// flex, ndarray, wgpu or cuda, among those compiled in [default: fastest CPU one].
     #[arg(long)]
     pub backend: Option<String>,
 
-    /// Folder with the datasets' IDX files, for the runs pages' test-set evaluations;
-    /// default: the cache and the usual sources, as for `train`.
+    /// Folder with the datasets' files, for the runs' test-set pages.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// Largest request body accepted, in MiB (larger uploads get 413).
+    /// Largest request body, in MiB (larger ones get 413).
     #[arg(long, default_value_t = 16, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub max_body_mib: u32,
 
-    /// Longest a request may take, in seconds, waiting included (longer ones get 503).
+    /// Longest a request may take in seconds, waiting included (then 503).
     #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
 
-    /// Predictions computed at once; further requests wait their turn. Default: twice
-    /// the CPU cores.
+    /// Predictions at once; more requests wait [default: twice the CPU cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub concurrency: Option<u32>,
 }

@@ -3,12 +3,10 @@
 
 use axum::http::StatusCode;
 use burn::prelude::*;
-use mnist_data::Framing;
-use mnist_infer::report::JsonResult;
-use mnist_infer::{Mode, PreprocessError, read_all};
+use mnist_infer::{Mode, PreprocessError};
 use mnist_model::INPUTS;
-use mnist_vision::{Glyph, Prepared, Rect, decode_bytes, prepare};
-use serde_json::{Value, json};
+use mnist_read::{ReadError, read_image, read_pixels};
+use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::models::LoadedModel;
@@ -68,75 +66,29 @@ pub fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<PredictInpu
 
 /// How to read an image for `loaded`: one digit, one product, or a number's digits.
 pub fn mode_for(loaded: &LoadedModel, number: bool) -> Result<Mode, ApiError> {
-    match (number, loaded.dataset.framing) {
-        (false, framing) => Ok(Mode::single(framing)),
-        (true, Framing::DigitBox) => Ok(Mode::Number),
-        (true, _) => Err(ApiError::bad_request(format!(
-            "number=1 reads the digits of a number, but this run was trained on {}, whose images show one object each",
-            loaded.dataset.title
-        ))),
-    }
+    mnist_infer::mode_for(loaded.dataset, number)
+        .map_err(|e| ApiError::bad_request(format!("number=1 {e}")))
 }
 
-/// Classifies `input` with `loaded`; the answer has `infer --json`'s fields for one image
-/// (`class`, `label`, `confidence`, `probabilities`, `box`, or `number` and `digits`, and
-/// `warning`), plus `inputs` (each 28×28 image the model saw, as 784 values in 0..1) and
-/// the size of the upright image the boxes refer to. Blocking.
+/// Classifies `input` with `loaded`: the answer has `infer --json`'s fields for one image
+/// plus what the model was given ([`mnist_read::ImageReading::answer`]). Blocking.
 pub fn predict(
     loaded: &LoadedModel,
     input: PredictInput,
     mode: Mode,
     device: &Device,
 ) -> Result<Value, ApiError> {
-    let (prepared, size) = match input {
-        PredictInput::Image(bytes) => {
-            let image = decode_bytes(&bytes).map_err(preprocess_error)?;
-            let size = (image.width(), image.height());
-            (prepare(&image, mode).map_err(preprocess_error)?, size)
-        }
-        PredictInput::Pixels(pixels) => {
-            if mode == Mode::Number {
-                return Err(ApiError::bad_request(
-                    "number=1 needs an image of the whole number, not 784 values of one digit",
-                ));
-            }
-            let glyph = Glyph {
-                digit: *pixels,
-                bounds: Rect {
-                    x: 0,
-                    y: 0,
-                    width: 28,
-                    height: 28,
-                },
-            };
-            let prepared = Prepared {
-                glyphs: vec![glyph],
-                warnings: Vec::new(),
-            };
-            (prepared, (28, 28))
-        }
+    let read = match &input {
+        PredictInput::Image(bytes) => read_image(&loaded.model, bytes, mode, device),
+        PredictInput::Pixels(pixels) => read_pixels(&loaded.model, pixels, mode, device),
     };
-    let reading = read_all(&loaded.model, &[&prepared], device)
-        .pop()
-        .expect("one reading per image");
-    let result = JsonResult::new(None, Ok(&reading), mode, loaded.dataset);
-    let mut answer = serde_json::to_value(result).expect("readings serialise");
-    let inputs: Vec<Vec<f32>> = prepared
-        .glyphs
-        .iter()
-        .map(|g| g.digit.iter().map(|&p| f32::from(p) / 255.0).collect())
-        .collect();
-    answer["mode"] = json!(mode_name(mode));
-    answer["inputs"] = json!(inputs);
-    answer["image"] = json!({ "width": size.0, "height": size.1 });
-    Ok(answer)
+    Ok(read.map_err(read_error)?.answer(loaded.dataset))
 }
 
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Digit => "digit",
-        Mode::Number => "number",
-        Mode::Product => "product",
+fn read_error(e: ReadError) -> ApiError {
+    match e {
+        ReadError::Image(e) => preprocess_error(e),
+        ReadError::PixelsOfANumber => ApiError::bad_request(format!("number=1: {e}")),
     }
 }
 

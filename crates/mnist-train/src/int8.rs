@@ -1,18 +1,14 @@
-//! The int8 copy every run leaves beside its f32 model (`model-int8.safetensors`): the
-//! exported f32 weights quantized by `mnist-int8` (per-channel int8 weights, activation
-//! scales calibrated on training images), written atomically and scored on the test set by
-//! the same integer forward pass a board runs.
+//! The int8 copy every run leaves beside its f32 model: `model-int8.safetensors` (the exported
+//! f32 weights quantized by the model crate's `quantize_for_dataset`, the same function the
+//! `quantize` command calls) and its ONNX export `model-int8.onnx`, both written atomically,
+//! and the copy scored on the test set by the same integer forward pass a board runs.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use burn::data::dataset::Dataset;
-use mnist_data::{IMAGE_PIXELS, MnistDataset};
-use mnist_int8::QuantizedMlp;
-use mnist_model::{INT8_FILE, SAFETENSORS_FILE};
-
-/// Training images the activation ranges are measured on.
-const CALIBRATION_IMAGES: usize = 5000;
+use mnist_data::MnistDataset;
+use mnist_model::{CALIBRATION_IMAGES, INT8_FILE, INT8_ONNX_FILE, SAFETENSORS_FILE};
 
 /// The int8 model of a run, as written.
 pub struct Int8Copy {
@@ -24,7 +20,8 @@ pub struct Int8Copy {
     pub test_accuracy: f64,
 }
 
-/// Quantizes the run's `model.safetensors` in `run`, writes the int8 file and scores it.
+/// Quantizes the run's `model.safetensors` in `run`, writes the int8 file and its ONNX export
+/// and scores it.
 pub fn write_copy(
     run: &Path,
     dataset: mnist_data::Dataset,
@@ -34,30 +31,19 @@ pub fn write_copy(
     let source = run.join(SAFETENSORS_FILE);
     let layers = mnist_int8::read_f32_safetensors_file(&source)?;
     let calibration = (0..train.len().min(CALIBRATION_IMAGES)).map(|i| train.image(i));
-    let mut model = mnist_int8::quantize(&layers, calibration)
+    let model = mnist_model::quantize_for_dataset(&layers, dataset, calibration)
         .with_context(|| format!("quantizing {}", source.display()))?;
-    model.dataset = Some(dataset.name.to_string());
-    model.class_names = Some((0..10).map(|c| dataset.class_name(c).to_string()).collect());
     let bytes = mnist_int8::to_bytes(&model)?;
     let path = run.join(INT8_FILE);
     mnist_atomic::write(&path, &bytes)?;
+    mnist_model::export_int8_onnx(&model, &run.join(INT8_ONNX_FILE))?;
+    let test_accuracy = mnist_model::int8_accuracy(
+        &model,
+        (0..test.len()).map(|i| (test.image(i), test.label(i))),
+    );
     Ok(Int8Copy {
         path,
         bytes: bytes.len() as u64,
-        test_accuracy: accuracy(&model, test),
+        test_accuracy,
     })
-}
-
-/// Percent of `test` the integer forward pass classifies right.
-fn accuracy(model: &QuantizedMlp, test: &MnistDataset) -> f64 {
-    let correct = (0..test.len())
-        .filter(|&i| {
-            let mut pixels = [0u8; IMAGE_PIXELS];
-            pixels.copy_from_slice(test.image(i));
-            model
-                .classify_pixels(&pixels)
-                .is_some_and(|reading| reading.class == usize::from(test.label(i)))
-        })
-        .count();
-    100.0 * correct as f64 / test.len().max(1) as f64
 }

@@ -11,38 +11,34 @@ use crate::config::TrainConfig;
 /// Command-line values that replace config values when given.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct Overrides {
-    /// Number of epochs (overrides `epochs`; with --resume, extends or shortens the run).
+    /// Epochs (config: epochs); with --resume, extends or shortens the run.
     #[arg(long, value_name = "N")]
     pub epochs: Option<usize>,
-    /// Images per batch (overrides `data.batch_size`).
+    /// Images per batch (config: data.batch_size).
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
-    /// Peak learning rate (overrides `optimizer.lr`).
+    /// Peak learning rate (config: optimizer.lr).
     #[arg(long, value_name = "LR")]
     pub lr: Option<f64>,
-    /// Seed (overrides `seed`).
+    /// Seed of initialisation, shuffling, dropout, augmentation (config: seed).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// The dataset: mnist or fashion-mnist (overrides `data.dataset`).
+    /// mnist or fashion-mnist (config: data.dataset).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<mnist_data::Dataset>,
-    /// Directory with the dataset's files (overrides `data.dir`; also MNIST_DIR, or
-    /// FASHION_MNIST_DIR for fashion-mnist).
+    /// Directory with the dataset's four files (config: data.dir; env MNIST_DIR).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Backend: ndarray, flex, wgpu or cuda, among those compiled in (overrides `backend`).
+    /// flex, ndarray, wgpu or cuda, among those compiled in (config: backend).
     #[arg(long, value_name = "NAME")]
     pub backend: Option<String>,
-    /// Start from these weights: a run directory, a .bpk model, PyTorch weights
-    /// (.safetensors, .pt, .pth) or a Keras file (.keras, .weights.h5, .h5) of the config's
-    /// architecture (overrides `init_from`).
+    /// Start from trained weights: run dir, .bpk, PyTorch, Keras (config: init_from).
     #[arg(long, value_name = "PATH")]
     pub init_from: Option<PathBuf>,
-    /// The pixel scale the --init-from model was trained on: 255 for raw 0–255 pixels
-    /// (overrides `init_input_scale`; default 1, pixel / 255).
+    /// 255 if the --init-from model took raw 0–255 pixels [default: 1].
     #[arg(long, value_name = "SCALE")]
     pub init_input_scale: Option<f32>,
-    /// Train on the first N training images only (overrides `data.train_limit`).
+    /// Train on the first N training images (config: data.train_limit).
     #[arg(long, value_name = "N")]
     pub train_limit: Option<usize>,
 }

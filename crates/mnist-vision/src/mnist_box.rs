@@ -6,7 +6,7 @@
 use image::imageops::{self, FilterType};
 use image::{GrayImage, Luma};
 use imageproc::morphology::{Mask, grayscale_dilate, grayscale_erode};
-use mnist_data::{IMAGE_PIXELS, IMAGE_SIDE};
+use mnist_dataset::{IMAGE_PIXELS, IMAGE_SIDE};
 
 /// 28×28 pixels, row-major, 0 = background, 255 = ink: what the data crate's
 /// normalisation turns into model input.

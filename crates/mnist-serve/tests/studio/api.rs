@@ -502,8 +502,39 @@ fn the_page_and_its_scripts_are_served_from_the_binary() {
     let agent = agent();
     for (path, kind, needle) in [
         ("/", "text/html", "data-testid=\"draw\""),
-        ("/app.js", "text/javascript", "/api/predict"),
-        ("/charts.js", "text/javascript", "lineChart"),
+        ("/", "text/html", "<script type=\"module\" src=\"/app.js\">"),
+        ("/app.js", "text/javascript", "createDrawing({"),
+        ("/api.js", "text/javascript", "/api/predict"),
+        (
+            "/runs.js",
+            "text/javascript",
+            "export function renderRunsTable(",
+        ),
+        (
+            "/draw.js",
+            "text/javascript",
+            "export function createDrawing(",
+        ),
+        (
+            "/upload.js",
+            "text/javascript",
+            "export function createUpload(",
+        ),
+        (
+            "/reading.js",
+            "text/javascript",
+            "export function showResult(",
+        ),
+        (
+            "/reading.js",
+            "text/javascript",
+            "export function showMessage(",
+        ),
+        (
+            "/charts.js",
+            "text/javascript",
+            "export { h, lineChart, barList, confusionHeatmap, paintPixels };",
+        ),
         ("/style.css", "text/css", "#draw"),
     ] {
         let answer = get(&agent, &server.url(path));
@@ -515,9 +546,100 @@ fn the_page_and_its_scripts_are_served_from_the_binary() {
         );
         assert!(
             String::from_utf8_lossy(&answer.bytes).contains(needle),
-            "{path}"
+            "{path}: no {needle}"
         );
     }
+}
+
+/// Every module of the page, reached from `app.js` through its imports.
+const SCRIPTS: [&str; 7] = [
+    "app.js",
+    "api.js",
+    "runs.js",
+    "draw.js",
+    "upload.js",
+    "reading.js",
+    "charts.js",
+];
+/// The modules the static WebAssembly page imports unchanged, with its own reading function.
+const SHARED: [&str; 4] = ["draw.js", "upload.js", "reading.js", "charts.js"];
+
+/// The paths `script` imports from (`import … from '…';`, one a line, as the page writes them).
+fn imports(script: &str) -> Vec<String> {
+    script
+        .lines()
+        .filter(|line| line.starts_with("import "))
+        .map(|line| {
+            let from = line
+                .split(" from '")
+                .nth(1)
+                .unwrap_or_else(|| panic!("{line}"));
+            from.trim_end_matches(';')
+                .trim_end_matches('\'')
+                .to_string()
+        })
+        .collect()
+}
+
+/// `script` without its comment lines, which may name the API they are not calling.
+fn code(script: &str) -> String {
+    script
+        .lines()
+        .filter(|line| !["//", "/*", "*"].iter().any(|c| line.trim().starts_with(c)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_modules_import_each_other_by_relative_paths_and_the_shared_ones_know_no_server() {
+    let server = Server::start(runs(), &[]);
+    let agent = agent();
+    let mut reached = vec!["app.js".to_string()];
+    let mut next = 0;
+    while next < reached.len() {
+        let name = reached[next].clone();
+        next += 1;
+        let answer = get(&agent, &server.url(&format!("/{name}")));
+        assert_eq!(answer.status, 200, "{name}");
+        assert!(
+            answer.content_type.starts_with("text/javascript"),
+            "{name}: {}",
+            answer.content_type
+        );
+        let script = String::from_utf8(answer.bytes).expect("utf-8");
+        let imported = imports(&script);
+        for path in &imported {
+            // Relative, so the same files work from any folder a static page is served from.
+            let file = path
+                .strip_prefix("./")
+                .unwrap_or_else(|| panic!("{name} imports {path}, not a ./ path"));
+            if !reached.iter().any(|r| r == file) {
+                reached.push(file.to_string());
+            }
+        }
+        if SHARED.contains(&name.as_str()) {
+            for path in &imported {
+                assert!(
+                    SHARED.iter().any(|s| path == &format!("./{s}")),
+                    "{name} imports {path}, which a page without the server lacks"
+                );
+            }
+            let code = code(&script);
+            for word in [
+                "fetch(",
+                "/api/",
+                "location.",
+                "localStorage",
+                "getElementById",
+            ] {
+                assert!(!code.contains(word), "{name} uses {word}");
+            }
+        }
+    }
+    reached.sort();
+    let mut expected = SCRIPTS.map(String::from).to_vec();
+    expected.sort();
+    assert_eq!(reached, expected, "the modules app.js reaches");
 }
 
 #[test]

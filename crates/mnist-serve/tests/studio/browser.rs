@@ -5,105 +5,29 @@
 //!
 //! With `STUDIO_SCREENSHOTS=DIR` it saves what it saw as PNGs (the README's come from it).
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
-use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
+use crate::chromium::{self, connect, start_driver};
 use crate::fixtures::{FASHION_RUN, MNIST_RUN, runs};
 use crate::server::{Server, agent, post};
 use crate::support;
 use crate::support::photo::PhotoMaker;
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// MNIST test digits drawn, and how many must be read right.
 const DRAWN: usize = 20;
 const MUST_READ: usize = 16;
-
-/// chromedriver on a free port, stopped when dropped.
-struct Driver(Child, u16);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_driver() -> Option<Driver> {
-    let present = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
-    if !present {
-        // CI installs both (`.ci/run`): there, their absence is a failure, not a skip.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{CHROMEDRIVER} and {CHROMIUM} are needed: apt-get install chromium chromium-driver"
-        );
-        eprintln!("skipped: no {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    Some(Driver(child, port))
-}
-
-async fn connect(port: u16) -> Client {
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("chrome"));
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1300,1000", "--force-device-scale-factor=1"],
-        }),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let attempt = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await;
-        match attempt {
-            Ok(client) => return client,
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("cannot start Chromium through chromedriver: {e}"),
-        }
-    }
-}
+const ERRORS: &str = "return window.studioErrors || ['no error collector'];";
 
 /// Evaluates `script` until it returns something truthy, or panics with `what` after 30 s.
 async fn wait_until(client: &Client, script: &str, what: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let value = client.execute(script, vec![]).await.expect("script runs");
-        let truthy = !matches!(value, Value::Null | Value::Bool(false)) && value != json!("");
-        if truthy {
-            return value;
-        }
-        if Instant::now() >= deadline {
-            let logged = errors(client).await;
-            panic!("timed out waiting for {what}; the page logged {logged:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    chromium::wait_until(client, script, what, ERRORS).await
+}
+
+async fn draw(client: &Client, index: usize) {
+    chromium::draw(client, &support::test_digit(index)).await;
 }
 
 /// The prediction once the page has answered everything drawn so far.
@@ -116,60 +40,6 @@ async fn settled_prediction(client: &Client) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
-}
-
-/// MNIST test digit `index` as strokes on the 280×280 canvas: each row's runs of ink,
-/// 10 canvas pixels to an MNIST pixel, offsets from the canvas centre.
-fn strokes(index: usize) -> Vec<((i64, i64), (i64, i64))> {
-    let digit = support::test_digit(index);
-    let mut strokes = Vec::new();
-    for y in 0..28u32 {
-        let mut x = 0;
-        while x < 28 {
-            if digit[(x, y)][0] < 128 {
-                x += 1;
-                continue;
-            }
-            let start = x;
-            while x < 28 && digit[(x, y)][0] >= 128 {
-                x += 1;
-            }
-            let at = |px: u32| i64::from(px) * 10 + 5 - 140;
-            strokes.push(((at(start), at(y)), (at(x - 1), at(y))));
-        }
-    }
-    strokes
-}
-
-async fn draw(client: &Client, index: usize) {
-    let canvas = client
-        .find(Locator::Css("[data-testid=draw]"))
-        .await
-        .expect("canvas");
-    let mut mouse = MouseActions::new("pen".to_string());
-    for ((x0, y0), (x1, y1)) in strokes(index) {
-        mouse = mouse
-            .then(PointerAction::MoveToElement {
-                element: canvas.clone(),
-                duration: None,
-                x: x0 as f64,
-                y: y0 as f64,
-            })
-            .then(PointerAction::Down {
-                button: MOUSE_BUTTON_LEFT,
-            })
-            .then(PointerAction::MoveToElement {
-                element: canvas.clone(),
-                duration: Some(Duration::from_millis(5)),
-                x: x1 as f64,
-                y: y1 as f64,
-            })
-            .then(PointerAction::Up {
-                button: MOUSE_BUTTON_LEFT,
-            });
-    }
-    client.perform_actions(mouse).await.expect("strokes drawn");
-    client.release_actions().await.expect("released");
 }
 
 async fn screenshot(client: &Client, dir: &Option<PathBuf>, name: &str) {
@@ -191,13 +61,7 @@ async fn assert_no_missing_values(client: &Client, selector: &str) {
 }
 
 async fn errors(client: &Client) -> Vec<String> {
-    let value = client
-        .execute(
-            "return window.studioErrors || ['no error collector'];",
-            vec![],
-        )
-        .await
-        .expect("script");
+    let value = client.execute(ERRORS, vec![]).await.expect("script");
     serde_json::from_value(value).expect("strings")
 }
 
@@ -207,7 +71,7 @@ async fn a_browser_draws_digits_and_browses_the_runs() {
     let Some(driver) = start_driver() else { return };
     let server = Server::start(runs, &[]);
     let shots = std::env::var_os("STUDIO_SCREENSHOTS").map(PathBuf::from);
-    let client = connect(driver.1).await;
+    let client = connect(&driver).await;
     client
         .goto(&server.url("/#/draw"))
         .await

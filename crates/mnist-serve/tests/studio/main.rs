@@ -7,6 +7,10 @@
 #[path = "../../../mnist-infer/tests/infer/support/mod.rs"]
 mod support;
 
+// Chromium and drawing on a canvas, shared with the static page's test.
+#[path = "../../../mnist-web/tests/page/chromium.rs"]
+mod chromium;
+
 mod api;
 mod browser;
 mod fixtures;

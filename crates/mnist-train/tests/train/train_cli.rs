@@ -35,6 +35,8 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
         "model.safetensors",
         "model.keras",
         "model.onnx",
+        "model-int8.safetensors",
+        "model-int8.onnx",
         "metrics.csv",
         "curves.png",
         "summary.json",

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use burn::prelude::*;
-use mnist_data::images_to_tensor;
+use mnist_dataset::images_to_tensor;
 use mnist_int8::QuantizedMlp;
 use mnist_model::{CLASSES, Dataset, Mlp, MlpConfig};
 use mnist_vision::Digit;
@@ -75,6 +75,30 @@ impl LoadedModel {
             mlp: Box::new(mlp),
             config,
         })
+    }
+
+    /// Loads a model file given as bytes, with no directory around it (a file dropped on
+    /// the browser page): an int8 file by its content, anything else through the model
+    /// crate's [`mnist_model::load_model_bytes`]; `name` names it in errors. The dataset its
+    /// file records comes with it.
+    pub fn from_bytes(
+        name: &Path,
+        bytes: &[u8],
+        device: &Device,
+    ) -> anyhow::Result<(Self, Option<Dataset>)> {
+        if mnist_int8::is_int8_file(bytes) {
+            let model = mnist_int8::read_bytes(bytes)
+                .with_context(|| format!("{}: not a usable int8 model", name.display()))?;
+            let loaded = Self::Int8(model);
+            let dataset = loaded.recorded_dataset(name)?;
+            return Ok((loaded, dataset));
+        }
+        let read = mnist_model::load_model_bytes(name, bytes, device)?;
+        let loaded = Self::F32 {
+            mlp: Box::new(read.mlp),
+            config: read.config,
+        };
+        Ok((loaded, read.dataset))
     }
 
     /// The architecture, e.g. `784-256-128-10`.

@@ -65,7 +65,7 @@ impl MnistFile {
     }
 
     /// Position in [`MnistFile::ALL`], used to index per-file arrays.
-    pub(crate) fn index(self) -> usize {
+    pub fn index(self) -> usize {
         self as usize
     }
 }

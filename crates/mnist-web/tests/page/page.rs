@@ -1,0 +1,438 @@
+//! The page, end to end in Chromium.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use burn::prelude::*;
+use fantoccini::{Client, Locator};
+use mnist_model::Dataset;
+use mnist_read::{LoadedModel, Mode, Model, read_image};
+use serde_json::{Value, json};
+
+use crate::chromium::{connect, draw, start_driver, wait_until};
+use crate::server::StaticServer;
+use crate::support;
+use crate::support::photo::PhotoMaker;
+
+const ERRORS: &str = "return window.pageErrors || ['no error collector'];";
+/// MNIST test digits drawn, and how many must be read right (as the studio's test).
+const DRAWN: usize = 20;
+const MUST_READ: usize = 16;
+/// How far the page's probabilities may be from `infer`'s.
+const TOLERANCE: f64 = 1e-4;
+
+fn run_dir() -> PathBuf {
+    std::env::var_os("MNIST_WEB_RUN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| support::trained_model_dir().to_path_buf())
+}
+
+/// Runs `scripts/build-web.sh RUN OUT` as a user does; returns what it printed.
+fn build_page(run: &Path, out: &Path) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-web.sh");
+    let output = Command::new(script)
+        .arg(run)
+        .arg(out)
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "build-web.sh failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// What `infer` reads in `bytes`: the very library call it makes, natively.
+fn native(model: &dyn Model, bytes: &[u8], number: bool) -> Value {
+    let mode = if number { Mode::Number } else { Mode::Digit };
+    read_image(model, bytes, mode, &Device::default())
+        .expect("a readable image")
+        .answer(Dataset::MNIST)
+}
+
+fn assert_same_reading(page: &Value, native: &Value, what: &str) {
+    assert!(page["error"].is_null(), "{what}: the page failed: {page}");
+    let digits = |v: &Value| {
+        v["digits"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| vec![v.clone()])
+    };
+    let (on_page, in_infer) = (digits(page), digits(native));
+    assert_eq!(on_page.len(), in_infer.len(), "{what}: digits found");
+    assert_eq!(page["number"], native["number"], "{what}");
+    for (p, n) in on_page.iter().zip(&in_infer) {
+        assert_eq!(p["class"], n["class"], "{what}");
+        assert_eq!(p["box"], n["box"], "{what}");
+        let probabilities = |v: &Value| -> Vec<f64> {
+            v["probabilities"]
+                .as_array()
+                .expect("probabilities")
+                .iter()
+                .map(|p| p.as_f64().expect("a number"))
+                .collect()
+        };
+        for (a, b) in probabilities(p).iter().zip(probabilities(n)) {
+            assert!((a - b).abs() <= TOLERANCE, "{what}: {a} vs {b}");
+        }
+    }
+}
+
+/// The page's full answer (through `window.digitReader`, what the display shows) for the
+/// file chosen in the input `id`.
+async fn page_reading_of_file(client: &Client, id: &str, number: bool) -> Value {
+    let script = "const [id, number, done] = arguments;
+        const file = document.getElementById(id).files[0];
+        window.digitReader.read(file, number).then(done, e => done({ error: e.message }));";
+    client
+        .execute_async(script, vec![json!(id), json!(number)])
+        .await
+        .expect("script runs")
+}
+
+/// The canvas as the PNG the page reads, and the page's answer for it.
+async fn canvas_and_reading(client: &Client) -> (Vec<u8>, Value) {
+    let script = "const done = arguments[0];
+        document.getElementById('draw').toBlob(async blob => {
+          const bytes = Array.from(new Uint8Array(await blob.arrayBuffer()));
+          window.digitReader.read(blob, false).then(answer => done({ bytes, answer }),
+                                                   e => done({ bytes, answer: { error: e.message } }));
+        }, 'image/png');";
+    let value = client
+        .execute_async(script, vec![])
+        .await
+        .expect("script runs");
+    let bytes = serde_json::from_value(value["bytes"].clone()).expect("bytes");
+    (bytes, value["answer"].clone())
+}
+
+/// The drawing's answer once the page has answered everything drawn so far.
+async fn settled(client: &Client, result: &str, testid: &str) -> String {
+    let script = format!(
+        "const r = document.getElementById('{result}');
+         const p = r.querySelector('[data-testid={testid}]');
+         return r.getAttribute('aria-busy') === 'false' && p ? p.textContent : null;"
+    );
+    let shown = wait_until(client, &script, "the answer", ERRORS).await;
+    shown.as_str().unwrap_or_default().to_string()
+}
+
+/// The error message the upload panel shows.
+async fn upload_error(client: &Client) -> String {
+    let script = "const e = document.querySelector('#upload-result .confidence.error');
+        return e ? e.textContent : null;";
+    let shown = wait_until(client, script, "the upload's error", ERRORS).await;
+    shown.as_str().unwrap_or_default().to_string()
+}
+
+async fn choose_file(client: &Client, id: &str, path: &Path) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .expect("file input")
+        .send_keys(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("file chosen");
+}
+
+async fn click(client: &Client, testid: &str) {
+    client
+        .find(Locator::Css(&format!("[data-testid={testid}]")))
+        .await
+        .expect(testid)
+        .click()
+        .await
+        .expect("clicked");
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("WEB_SCREENSHOTS").map(PathBuf::from) {
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let png = client.screenshot().await.expect("screenshot");
+        std::fs::write(dir.join(name), png).expect("screenshot saved");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_static_page_reads_what_infer_reads_and_only_its_own_files() {
+    let Some(driver) = start_driver() else { return };
+    let run = run_dir();
+    let out = tempfile::tempdir().expect("tempdir");
+    let page = out.path().join("web");
+    let printed = build_page(&run, &page);
+    eprintln!("{printed}");
+    let device = Device::default();
+    let infer = LoadedModel::load(&run, &device)
+        .expect("the run loads")
+        .into_model(1.0)
+        .expect("f32 model");
+
+    let server = StaticServer::start(&page);
+    let client = connect(&driver).await;
+    client.goto(&server.url("/")).await.expect("page opens");
+    wait_until(
+        &client,
+        "return document.body.dataset.ready === 'true';",
+        "the reader to start",
+        ERRORS,
+    )
+    .await;
+    let ready_ms = client
+        .execute("return window.readerReadyMs;", vec![])
+        .await
+        .expect("timing");
+    assert_eq!(settled(&client, "draw-result", "prediction").await, "–");
+
+    drawn_digits_are_read_as_infer_reads_them(&client, infer.as_ref()).await;
+    let timings: Value = client
+        .execute_async(
+            "const done = arguments[0];
+             document.getElementById('draw').toBlob(async blob => {
+               const times = [];
+               for (let i = 0; i < 20; i++) {
+                 const t = performance.now();
+                 await window.digitReader.read(blob, false);
+                 times.push(performance.now() - t);
+               }
+               done(times);
+             }, 'image/png');",
+            vec![],
+        )
+        .await
+        .expect("timed");
+    let mut times: Vec<f64> = serde_json::from_value(timings).expect("times");
+    let first = times[0];
+    times.sort_by(f64::total_cmp);
+    eprintln!(
+        "page timing: reader ready {ready_ms} ms after navigation; a drawing read in {:.1} ms \
+         (median of 20; first {first:.1} ms, max {:.1} ms)",
+        times[10], times[19]
+    );
+
+    photos_are_read_as_infer_reads_them(&client, infer.as_ref(), out.path()).await;
+    bad_images_get_a_message(&client, out.path()).await;
+    models_can_be_replaced_and_bad_ones_are_refused(&client, &run, out.path()).await;
+
+    let errors: Vec<String> =
+        serde_json::from_value(client.execute(ERRORS, vec![]).await.expect("errors"))
+            .expect("strings");
+    assert!(errors.is_empty(), "the page logged errors: {errors:?}");
+    client.close().await.expect("closed");
+    only_the_folders_own_files_were_requested(&server, &page);
+}
+
+async fn drawn_digits_are_read_as_infer_reads_them(client: &Client, infer: &dyn Model) {
+    let mut read = Vec::new();
+    for index in 0..DRAWN {
+        click(client, "clear").await;
+        assert_eq!(settled(client, "draw-result", "prediction").await, "–");
+        draw(client, &support::test_digit(index)).await;
+        let shown = settled(client, "draw-result", "prediction").await;
+        let (png, answer) = canvas_and_reading(client).await;
+        let expected = native(infer, &png, false);
+        assert_same_reading(&answer, &expected, &format!("drawn test digit {index}"));
+        assert_eq!(shown, expected["label"].as_str().unwrap_or_default());
+        read.push((support::mnist().test.label(index), shown));
+        if index == 0 {
+            screenshot(client, "web-draw.png").await;
+        }
+    }
+    let right = read
+        .iter()
+        .filter(|(label, shown)| shown == &label.to_string())
+        .count();
+    eprintln!("page: {right}/{DRAWN} drawn digits read right: {read:?}");
+    assert!(right >= MUST_READ, "{right}/{DRAWN} read right: {read:?}");
+}
+
+async fn photos_are_read_as_infer_reads_them(client: &Client, infer: &dyn Model, dir: &Path) {
+    let mut maker = PhotoMaker::new(33);
+    for (i, count) in [1usize, 1, 1, 3, 4].into_iter().enumerate() {
+        let digits: Vec<_> = (0..count)
+            .map(|d| support::test_digit(40 + 7 * i + d))
+            .collect();
+        let photo = maker.photo(&digits, (300, 900));
+        let number = count > 1;
+        let path = dir.join(format!("photo-{i}.jpg"));
+        std::fs::write(&path, &photo.jpeg).expect("photo written");
+        let toggle = client
+            .find(Locator::Id("upload-number"))
+            .await
+            .expect("number box");
+        if toggle.is_selected().await.expect("state") != number {
+            toggle.click().await.expect("toggled");
+        }
+        choose_file(client, "file", &path).await;
+        let expected = native(infer, &photo.jpeg, number);
+        let label = if number {
+            &expected["number"]
+        } else {
+            &expected["label"]
+        };
+        let script = format!(
+            "const r = document.getElementById('upload-result');
+             const p = r.querySelector('[data-testid=upload-prediction]');
+             return r.getAttribute('aria-busy') === 'false' && p && p.textContent === {label} ? p.textContent : null;"
+        );
+        wait_until(
+            client,
+            &script,
+            &format!("photo {i} read as {label}"),
+            ERRORS,
+        )
+        .await;
+        let answer = page_reading_of_file(client, "file", number).await;
+        assert_same_reading(
+            &answer,
+            &expected,
+            &format!("photo {i} ({})", photo.conditions),
+        );
+        if number {
+            screenshot(client, "web-upload.png").await;
+        }
+    }
+}
+
+async fn bad_images_get_a_message(client: &Client, dir: &Path) {
+    let text = dir.join("notes.png");
+    std::fs::write(&text, b"not an image at all").expect("written");
+    choose_file(client, "file", &text).await;
+    let shown = upload_error(client).await;
+    assert!(shown.contains("not an image"), "{shown}");
+
+    // A PNG whose header claims 100 000 × 100 000 pixels: refused before decoding.
+    let png = huge_png_header(100_000, 100_000);
+    let path = dir.join("huge.png");
+    std::fs::write(&path, png).expect("written");
+    choose_file(client, "file", &path).await;
+    let shown = upload_error(client).await;
+    assert!(shown.contains("too large"), "{shown}");
+
+    click(client, "clear").await;
+    assert_eq!(settled(client, "draw-result", "prediction").await, "–");
+}
+
+/// The signature and an IHDR chunk (with its CRC) of a PNG of `width` × `height`.
+fn huge_png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend(width.to_be_bytes());
+    chunk.extend(height.to_be_bytes());
+    chunk.extend([8, 0, 0, 0, 0]);
+    let crc = crc32(&chunk);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(13u32.to_be_bytes());
+    png.extend(&chunk);
+    png.extend(crc.to_be_bytes());
+    png
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+async fn models_can_be_replaced_and_bad_ones_are_refused(client: &Client, run: &Path, dir: &Path) {
+    let name = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css("[data-testid=model-name]"))
+                .await
+                .expect("model name")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let before = name(client).await;
+    assert!(before.contains("784-256-128-10"), "{before}");
+
+    // Damaged: the first half of the model file.
+    let bytes = std::fs::read(run.join("model.safetensors")).expect("model");
+    let damaged = dir.join("damaged.safetensors");
+    std::fs::write(&damaged, &bytes[..bytes.len() / 2]).expect("written");
+    choose_file(client, "model-file", &damaged).await;
+    let status = wait_until(
+        client,
+        "const s = document.querySelector('[data-testid=model-status]');
+         return !s.hidden && s.classList.contains('error') ? s.textContent : null;",
+        "the refusal",
+        ERRORS,
+    )
+    .await;
+    let status = status.as_str().unwrap_or_default();
+    assert!(status.contains("damaged.safetensors"), "{status}");
+    assert!(status.contains("keeps"), "{status}");
+    assert_eq!(name(client).await, before, "the old model stays");
+    draw(client, &support::test_digit(0)).await;
+    assert_ne!(settled(client, "draw-result", "prediction").await, "–");
+
+    // An int8 copy and the Keras file of the same run read like the original.
+    let int8 = dir.join("model-int8.safetensors");
+    std::fs::write(&int8, int8_copy(run)).expect("written");
+    for (file, architecture) in [
+        (int8, "784-256-128-10"),
+        (run.join("model.keras"), "784-256-128-10"),
+    ] {
+        choose_file(client, "model-file", &file).await;
+        let file_name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_string();
+        let script = format!(
+            "const n = document.querySelector('[data-testid=model-name]').textContent;
+             return n.startsWith({}) ? n : null;",
+            json!(file_name)
+        );
+        let shown = wait_until(client, &script, &file_name, ERRORS).await;
+        assert!(
+            shown.as_str().unwrap_or_default().contains(architecture),
+            "{shown}"
+        );
+        assert_ne!(settled(client, "draw-result", "prediction").await, "–");
+    }
+}
+
+/// The run's weights quantized as `train` quantizes them.
+fn int8_copy(run: &Path) -> Vec<u8> {
+    let layers =
+        mnist_int8::read_f32_safetensors_file(&run.join("model.safetensors")).expect("f32 layers");
+    let train = &support::mnist().train;
+    let calibration = (0..500).map(|i| train.image(i));
+    let model = mnist_int8::quantize(&layers, calibration).expect("quantized");
+    mnist_int8::to_bytes(&model).expect("bytes")
+}
+
+fn only_the_folders_own_files_were_requested(server: &StaticServer, page: &Path) {
+    let requests = server.requests();
+    assert!(!requests.is_empty(), "the server logged no request");
+    for request in &requests {
+        let path = request
+            .strip_prefix("GET ")
+            .and_then(|r| r.split(' ').next())
+            .unwrap_or_else(|| panic!("not a GET: {request}"));
+        let file = if path == "/" {
+            "index.html"
+        } else {
+            path.trim_start_matches('/')
+        };
+        assert!(
+            page.join(file).is_file(),
+            "the page asked for {path}, which is not one of its files"
+        );
+    }
+    eprintln!("requests: {requests:?}");
+}

@@ -75,3 +75,53 @@ pub fn load_model_bytes(
         dataset,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::{KERAS_FILE, MODEL_FILE};
+    use crate::weights::save_model;
+
+    #[test]
+    fn a_runs_files_read_from_bytes_as_from_disk_and_the_rest_is_refused_by_name() {
+        let device = Device::default();
+        device.seed(7);
+        let config = MlpConfig {
+            hidden: vec![16, 8],
+            dropout: 0.0,
+        };
+        let model = config.init(&device);
+        let dir = tempfile::tempdir().expect("tempdir");
+        save_model(&model, &config, Dataset::FASHION_MNIST, dir.path()).expect("saved");
+        let input = Tensor::<2>::ones([2, crate::mlp::INPUTS], &device);
+        let want = model.forward(input.clone()).into_data();
+        for file in [SAFETENSORS_FILE, KERAS_FILE] {
+            let bytes = std::fs::read(dir.path().join(file)).expect(file);
+            let read = load_model_bytes(Path::new(file), &bytes, &device).expect(file);
+            assert_eq!(read.config.hidden, config.hidden, "{file}");
+            assert_eq!(read.dataset, Some(Dataset::FASHION_MNIST), "{file}");
+            assert_eq!(read.mlp.forward(input.clone()).into_data(), want, "{file}");
+        }
+
+        let bpk = std::fs::read(dir.path().join(MODEL_FILE)).expect("bpk");
+        let refused = load_model_bytes(Path::new("model.bpk"), &bpk, &device)
+            .expect_err("a .bpk alone has no architecture");
+        assert!(
+            refused.to_string().contains("model.safetensors"),
+            "{refused}"
+        );
+
+        let safetensors = std::fs::read(dir.path().join(SAFETENSORS_FILE)).expect("file");
+        let half = &safetensors[..safetensors.len() / 2];
+        let damaged = load_model_bytes(Path::new("half.safetensors"), half, &device)
+            .expect_err("a truncated file");
+        assert!(
+            damaged.to_string().contains("half.safetensors"),
+            "{damaged}"
+        );
+
+        let pickle = load_model_bytes(Path::new("w.pt"), b"\x80\x02}q\0.", &device)
+            .expect_err("a pickle needs a file system");
+        assert!(pickle.to_string().contains("safetensors"), "{pickle}");
+    }
+}

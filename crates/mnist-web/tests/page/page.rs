@@ -21,10 +21,16 @@ const MUST_READ: usize = 16;
 /// How far the page's probabilities may be from `infer`'s.
 const TOLERANCE: f64 = 1e-4;
 
+/// The run to export: `MNIST_WEB_RUN` (a relative path is read from the workspace root, where
+/// the command is typed, not from this crate's folder where cargo runs the test), or the infer
+/// tests' model. Canonical, as chromedriver takes only canonical paths of files to choose.
 fn run_dir() -> PathBuf {
-    std::env::var_os("MNIST_WEB_RUN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| support::trained_model_dir().to_path_buf())
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let run = std::env::var_os("MNIST_WEB_RUN")
+        .map(|run| workspace.join(run))
+        .unwrap_or_else(|| support::trained_model_dir().to_path_buf());
+    // A missing run stays as given, for build-web.sh to name in its message.
+    std::fs::canonicalize(&run).unwrap_or(run)
 }
 
 /// Runs `scripts/build-web.sh RUN OUT` as a user does; returns what it printed.

@@ -50,7 +50,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
     let backend = Backend::select(args.backend.as_deref())?;
     let device = backend.device()?;
     let model = LoadedModel::load(&args.model, &device)?;
-    let dataset = dataset_of(args, model.recorded_dataset(&args.model)?)?;
+    let dataset = dataset_of(args, model.dataset)?;
     let architecture = model.architecture();
     let loaded = Loaded {
         model: model.into_model(args.input_scale)?,

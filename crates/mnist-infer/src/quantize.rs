@@ -11,7 +11,9 @@ use burn::prelude::*;
 use clap::Parser;
 use mnist_data::{FetchOptions, Mnist, MnistDataset};
 use mnist_int8::QuantizedMlp;
-use mnist_model::{CALIBRATION_IMAGES, Dataset, EVAL_BATCH, Evaluation, INT8_FILE, Mlp};
+use mnist_model::{
+    CALIBRATION_IMAGES, Dataset, EVAL_BATCH, Evaluation, INT8_FILE, Mlp, ToWrite, Weights,
+};
 
 use crate::{Digit, LoadedModel, Model};
 
@@ -85,10 +87,12 @@ pub fn run(args: &Args) -> anyhow::Result<Quantized> {
     let calibration = (0..train.len().min(args.calibration as usize)).map(|i| train.image(i));
     let model = mnist_model::quantize_for_dataset(&layers, dataset, calibration)
         .with_context(|| format!("{name}: cannot be quantized"))?;
-    let bytes = mnist_int8::to_bytes(&model)?;
-    mnist_atomic::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    mnist_model::write_model(ToWrite::Int8(&model), &out)?;
+    let bytes = std::fs::metadata(&out)
+        .with_context(|| format!("reading back {}", out.display()))?
+        .len() as usize;
     if let Some(onnx) = &args.onnx {
-        mnist_model::export_int8_onnx(&model, onnx)?;
+        mnist_model::write_model(ToWrite::Int8(&model), onnx)?;
     }
     let accuracy = if args.no_eval {
         None
@@ -101,7 +105,7 @@ pub fn run(args: &Args) -> anyhow::Result<Quantized> {
     };
     Ok(Quantized {
         path: out,
-        bytes: bytes.len(),
+        bytes,
         accuracy,
     })
 }
@@ -115,10 +119,10 @@ fn load_f32(
 ) -> anyhow::Result<(Mlp, Dataset)> {
     let name = path.display();
     let loaded = LoadedModel::load(path, device)?;
-    let recorded = loaded.recorded_dataset(path)?;
-    let mlp = match loaded {
-        LoadedModel::F32 { mlp, .. } => *mlp,
-        LoadedModel::Int8(_) => {
+    let recorded = loaded.dataset;
+    let mlp = match loaded.weights {
+        Weights::F32 { mlp, .. } => *mlp,
+        Weights::Int8(_) => {
             bail!("{name}: already an int8 model (quantize takes an f32 model)")
         }
     };

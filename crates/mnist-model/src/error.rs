@@ -1,6 +1,6 @@
 //! What can go wrong saving or loading a model, in any format; every variant names the file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
@@ -70,4 +70,20 @@ pub enum ModelFileError {
         /// What the reader or the operating system said.
         reason: String,
     },
+}
+
+/// A file that cannot be read as the model it claims to be.
+pub fn corrupt(path: &Path, reason: impl ToString) -> ModelFileError {
+    ModelFileError::Corrupt {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+/// A file that cannot be written.
+pub fn write_error(path: &Path, reason: impl ToString) -> ModelFileError {
+    ModelFileError::Write {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
 }

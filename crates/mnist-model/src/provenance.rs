@@ -1,16 +1,13 @@
 //! Which dataset a model was trained on, as its files record it: `model.json` in a run
 //! directory, the `__metadata__` of `model.safetensors`, the `metadata.json` of `model.keras`
-//! (and, written only, the metadata of `model.onnx`). It decides the class names `infer`
-//! prints and which test set `infer --test` may use.
+//! and the metadata of `model.onnx`. It decides the class names `infer` prints and which test
+//! set `infer --test` may use. Here are the keys and the readers the formats share.
 
 use std::path::Path;
 
 use mnist_dataset::Dataset;
 
-use crate::error::ModelFileError;
-use crate::layout::ARCHITECTURE_FILE;
-use crate::sniff::{ModelSource, sniff};
-use crate::weights::read_description;
+use crate::error::{ModelFileError, corrupt};
 
 /// The metadata key holding the dataset's name in the exported files.
 pub const DATASET_KEY: &str = "dataset";
@@ -22,54 +19,9 @@ pub fn class_names_json(dataset: Dataset) -> String {
     serde_json::to_string(&dataset.class_names).expect("strings serialise")
 }
 
-/// The dataset recorded by the model at `path` (any form [`crate::load_model`] reads), or
-/// `None` when the file records none (weights from PyTorch or Keras themselves, or a
-/// `model.safetensors` written before datasets were recorded). A name this build does not
-/// know is an error naming the file.
-pub fn model_dataset(path: &Path) -> Result<Option<Dataset>, ModelFileError> {
-    let recorded = match sniff(path)? {
-        ModelSource::RunDir => {
-            return Ok(Some(
-                read_description(&path.join(ARCHITECTURE_FILE))?.dataset,
-            ));
-        }
-        ModelSource::Burnpack => {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            let description = dir.join(ARCHITECTURE_FILE);
-            if !description.is_file() {
-                return Ok(None);
-            }
-            return Ok(Some(read_description(&description)?.dataset));
-        }
-        ModelSource::Safetensors => safetensors_metadata(path)?,
-        ModelSource::Keras => {
-            let bytes = std::fs::read(path).map_err(|e| corrupt(path, e.to_string()))?;
-            keras_metadata(path, &bytes)?
-        }
-        ModelSource::PyTorch | ModelSource::Onnx => None,
-    };
-    named_dataset(path, recorded)
-}
-
-fn corrupt(path: &Path, reason: String) -> ModelFileError {
-    ModelFileError::Corrupt {
-        path: path.to_path_buf(),
-        reason,
-    }
-}
-
-/// The dataset name in a safetensors file's `__metadata__`, if any.
-fn safetensors_metadata(path: &Path) -> Result<Option<String>, ModelFileError> {
-    let bytes = std::fs::read(path).map_err(|e| corrupt(path, e.to_string()))?;
-    safetensors_metadata_of_bytes(path, &bytes)
-}
-
-/// [`safetensors_metadata`] of a file given as bytes, read by the `safetensors` crate (which
-/// also bounds the header's length).
-fn safetensors_metadata_of_bytes(
-    name: &Path,
-    bytes: &[u8],
-) -> Result<Option<String>, ModelFileError> {
+/// The dataset name in a safetensors file's `__metadata__`, if any, read by the `safetensors`
+/// crate (which also bounds the header's length).
+pub fn safetensors_dataset(name: &Path, bytes: &[u8]) -> Result<Option<String>, ModelFileError> {
     let (_, metadata) = safetensors::SafeTensors::read_metadata(bytes)
         .map_err(|e| corrupt(name, format!("header: {e}")))?;
     Ok(metadata
@@ -79,22 +31,8 @@ fn safetensors_metadata_of_bytes(
         .cloned())
 }
 
-/// The dataset recorded by a model file given as bytes, as [`model_dataset`] reads it
-/// from a file (`source` as [`crate::sniff_head`] told it).
-pub fn bytes_dataset(
-    name: &Path,
-    source: ModelSource,
-    bytes: &[u8],
-) -> Result<Option<Dataset>, ModelFileError> {
-    let recorded = match source {
-        ModelSource::Safetensors => safetensors_metadata_of_bytes(name, bytes)?,
-        ModelSource::Keras => keras_metadata(name, bytes)?,
-        _ => None,
-    };
-    named_dataset(name, recorded)
-}
-
-fn keras_metadata(path: &Path, bytes: &[u8]) -> Result<Option<String>, ModelFileError> {
+/// The dataset name in a `.keras` archive's `metadata.json`, if any (an `.h5` file has none).
+pub fn keras_dataset(path: &Path, bytes: &[u8]) -> Result<Option<String>, ModelFileError> {
     if !matches!(
         mnist_keras::Container::sniff(bytes),
         Some(mnist_keras::Container::Zip)
@@ -102,11 +40,16 @@ fn keras_metadata(path: &Path, bytes: &[u8]) -> Result<Option<String>, ModelFile
         return Ok(None);
     }
     Ok(mnist_keras::archive_metadata(bytes)
-        .map_err(|e| corrupt(path, e.to_string()))?
+        .map_err(|e| corrupt(path, e))?
         .remove(DATASET_KEY))
 }
 
-fn named_dataset(path: &Path, recorded: Option<String>) -> Result<Option<Dataset>, ModelFileError> {
+/// The dataset a recorded name names; a name this build does not know is an error naming the
+/// file.
+pub fn named_dataset(
+    path: &Path,
+    recorded: Option<String>,
+) -> Result<Option<Dataset>, ModelFileError> {
     recorded
         .map(|name| {
             Dataset::by_name(&name).map_err(|e| ModelFileError::Architecture {
@@ -122,9 +65,9 @@ mod tests {
     use burn::prelude::*;
 
     use super::*;
-    use crate::layout::{KERAS_FILE, MODEL_FILE, ONNX_FILE, SAFETENSORS_FILE};
+    use crate::layout::{ARCHITECTURE_FILE, KERAS_FILE, MODEL_FILE, ONNX_FILE, SAFETENSORS_FILE};
     use crate::mlp::MlpConfig;
-    use crate::weights::{load_model, save_model};
+    use crate::model_files::{load_model, model_dataset, save_model};
 
     #[test]
     fn every_saved_file_records_the_dataset() {
@@ -155,10 +98,9 @@ mod tests {
             );
             load_model(&path, &device).expect("still loads");
         }
-        assert_eq!(
-            model_dataset(&dir.path().join(ONNX_FILE)).expect("onnx"),
-            None
-        );
+        // ONNX graphs are written, not read back, so their metadata is onnxruntime's to read.
+        let onnx = model_dataset(&dir.path().join(ONNX_FILE)).expect_err("onnx");
+        assert!(onnx.to_string().contains("not read back"), "{onnx}");
         let json = std::fs::read_to_string(dir.path().join(ARCHITECTURE_FILE)).expect("json");
         assert!(json.contains(r#""dataset": "fashion-mnist""#), "{json}");
     }

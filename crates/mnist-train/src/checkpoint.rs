@@ -249,21 +249,32 @@ pub fn verify(
     restore(directory, epoch).map(|_| ())
 }
 
-/// The newest epoch whose checkpoint loads; damaged newer ones are reported on stderr and
-/// skipped, so one bad file costs one epoch instead of the run.
+/// The newest epoch up to `recorded` (the last epoch `metrics.csv` holds, with all before it)
+/// whose checkpoint loads; damaged newer ones are reported on stderr and skipped, so one bad
+/// file costs one epoch instead of the run. A checkpoint newer than `recorded` is one a kill
+/// cut off before its metrics row was written: that epoch is trained again (to the same
+/// weights), so that `metrics.csv` never misses a row. `None`: no epoch is recorded yet, and
+/// the run starts from its first epoch.
 pub fn resumable_epoch(
     directory: &Path,
+    recorded: usize,
     config: &TrainConfig,
     device: &Device,
-) -> Result<usize, CheckpointError> {
+) -> Result<Option<usize>, CheckpointError> {
+    if recorded == 0 {
+        return Ok(None);
+    }
     let mut problems = Vec::new();
-    for epoch in complete_epochs(directory) {
+    for epoch in complete_epochs(directory)
+        .into_iter()
+        .filter(|&epoch| epoch <= recorded)
+    {
         match verify(directory, epoch, config, device) {
             Ok(()) => {
                 for problem in &problems {
                     eprintln!("warning: skipping a damaged checkpoint: {problem}");
                 }
-                return Ok(epoch);
+                return Ok(Some(epoch));
             }
             Err(problem) => problems.push(problem),
         }

@@ -1,14 +1,14 @@
-//! The int8 copy every run leaves beside its f32 model: `model-int8.safetensors` (the exported
-//! f32 weights quantized by the model crate's `quantize_for_dataset`, the same function the
-//! `quantize` command calls) and its ONNX export `model-int8.onnx`, both written atomically,
-//! and the copy scored on the test set by the same integer forward pass a board runs.
+//! The int8 copy every run leaves beside its f32 model: the exported f32 weights quantized by
+//! the model crate's `quantize_for_dataset` (the function the `quantize` command calls),
+//! written in every int8 format a run holds (`model-int8.safetensors`, `model-int8.onnx`), and
+//! scored on the test set by the same integer forward pass a board runs.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use burn::data::dataset::Dataset;
 use mnist_data::MnistDataset;
-use mnist_model::{CALIBRATION_IMAGES, INT8_FILE, INT8_ONNX_FILE, SAFETENSORS_FILE};
+use mnist_model::{CALIBRATION_IMAGES, INT8_FILE, SAFETENSORS_FILE, ToWrite};
 
 /// The int8 model of a run, as written.
 pub struct Int8Copy {
@@ -33,17 +33,18 @@ pub fn write_copy(
     let calibration = (0..train.len().min(CALIBRATION_IMAGES)).map(|i| train.image(i));
     let model = mnist_model::quantize_for_dataset(&layers, dataset, calibration)
         .with_context(|| format!("quantizing {}", source.display()))?;
-    let bytes = mnist_int8::to_bytes(&model)?;
+    mnist_model::write_run(ToWrite::Int8(&model), run)?;
     let path = run.join(INT8_FILE);
-    mnist_atomic::write(&path, &bytes)?;
-    mnist_model::export_int8_onnx(&model, &run.join(INT8_ONNX_FILE))?;
+    let bytes = std::fs::metadata(&path)
+        .with_context(|| format!("reading back {}", path.display()))?
+        .len();
     let test_accuracy = mnist_model::int8_accuracy(
         &model,
         (0..test.len()).map(|i| (test.image(i), test.label(i))),
     );
     Ok(Int8Copy {
         path,
-        bytes: bytes.len() as u64,
+        bytes,
         test_accuracy,
     })
 }

@@ -103,6 +103,23 @@ impl MetricsFile {
         Ok(records)
     }
 
+    /// How many epochs the file records without a gap (epochs 1 to n): a resumed run continues
+    /// after one of them, never after an epoch whose row a kill cut off.
+    pub fn recorded_epochs(&self) -> Result<usize, MetricsError> {
+        let mut epochs: Vec<usize> = self
+            .read_until(usize::MAX)?
+            .iter()
+            .map(|r| r.epoch)
+            .collect();
+        epochs.sort_unstable();
+        epochs.dedup();
+        Ok(epochs
+            .iter()
+            .zip(1..)
+            .take_while(|&(&epoch, expected)| epoch == expected)
+            .count())
+    }
+
     /// Replaces the file with `records` (all epochs so far), atomically: a crash or a full
     /// disk leaves the previous rows whole.
     pub fn write(&self, records: &[EpochRecord]) -> Result<(), MetricsError> {
@@ -185,6 +202,23 @@ mod tests {
             train_seconds: 1.5,
             seconds: 2.0,
         }
+    }
+
+    #[test]
+    fn recorded_epochs_count_up_to_the_first_gap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = MetricsFile::new(dir.path().join("metrics.csv"));
+        assert_eq!(file.recorded_epochs().expect("no file"), 0);
+        file.write(&[]).expect("header only");
+        assert_eq!(file.recorded_epochs().expect("empty"), 0);
+        file.write(&[record(1), record(2), record(3)])
+            .expect("write");
+        assert_eq!(file.recorded_epochs().expect("three"), 3);
+        file.write(&[record(1), record(2), record(4)])
+            .expect("write");
+        assert_eq!(file.recorded_epochs().expect("a gap"), 2);
+        file.write(&[record(2)]).expect("write");
+        assert_eq!(file.recorded_epochs().expect("no first"), 0);
     }
 
     #[test]

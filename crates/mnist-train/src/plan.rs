@@ -44,13 +44,12 @@ pub fn resolve(args: &Args) -> anyhow::Result<Plan> {
     let (mut config, run_path) = config_and_run(args)?;
     let backend = Backend::select(config.backend.as_deref())?;
     let device = backend.device()?;
-    let initial_weights = match (&config.init_from, args.resume) {
-        (Some(path), false) => Some(
-            mnist_model::load_model_as(&config.model, path, &device.clone().autodiff())
-                .context("init_from")?
-                .scale_inputs(config.init_input_scale.unwrap_or(1.0)),
-        ),
-        _ => None,
+    // Read before the run directory is touched: a bad `init_from` must not cost an old run
+    // that `--force` would replace.
+    let initial_weights = if args.resume {
+        None
+    } else {
+        init_weights(&config, &device)?
     };
     let splits = MnistSplits::new(
         &load_data(config.data.dataset, config.data.dir.clone())?,
@@ -61,12 +60,14 @@ pub fn resolve(args: &Args) -> anyhow::Result<Plan> {
     let lock = RunLock::acquire(&run_path)?;
     let (run, resume_epoch) = RunDir::prepare(&run_path, args.resume, args.force)?;
     // Burn's learner panics on a checkpoint it cannot load: check the files first.
+    let metrics = MetricsFile::new(run.file(METRICS_FILE));
     let resume_epoch = match resume_epoch {
-        Some(_) => Some(checkpoint::resumable_epoch(
+        Some(_) => checkpoint::resumable_epoch(
             &run.file(CHECKPOINT_DIR),
+            metrics.recorded_epochs()?,
             &config,
             &device,
-        )?),
+        )?,
         None => None,
     };
     if let Some(done) = resume_epoch
@@ -79,12 +80,17 @@ pub fn resolve(args: &Args) -> anyhow::Result<Plan> {
         );
     }
 
+    // A resume with no epoch recorded yet starts from the first epoch, so from `init_from`.
+    let initial_weights = match (initial_weights, args.resume && resume_epoch.is_none()) {
+        (None, true) => init_weights(&config, &device)?,
+        (weights, _) => weights,
+    };
+
     // The saved config is what a later --resume continues with: the flags of this resume
     // included, and paths made absolute so the run can be resumed from any directory.
     config.make_paths_absolute();
     let toml = toml::to_string_pretty(&config).context("serialising the config")?;
     mnist_atomic::write(&run.file(CONFIG_FILE), toml.as_bytes())?;
-    let metrics = MetricsFile::new(run.file(METRICS_FILE));
     let previous = match resume_epoch {
         Some(done) => metrics.read_until(done)?,
         None => Vec::new(),
@@ -105,6 +111,17 @@ pub fn resolve(args: &Args) -> anyhow::Result<Plan> {
         initial_weights,
         _lock: lock,
     })
+}
+
+/// The `init_from` weights a run starts from, if its config names them.
+fn init_weights(config: &TrainConfig, device: &Device) -> anyhow::Result<Option<Mlp>> {
+    let Some(path) = &config.init_from else {
+        return Ok(None);
+    };
+    let weights = mnist_model::load_model_as(&config.model, path, &device.clone().autodiff())
+        .context("init_from")?
+        .scale_inputs(config.init_input_scale.unwrap_or(1.0));
+    Ok(Some(weights))
 }
 
 /// The config and the run directory: a new run's config file with the flags applied, or a

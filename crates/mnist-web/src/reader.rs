@@ -23,12 +23,13 @@ impl PageReader {
     /// `infer` takes them without `--dataset`.
     pub fn load(name: &str, bytes: &[u8]) -> anyhow::Result<Self> {
         let device = Device::default();
-        let (loaded, dataset) = LoadedModel::from_bytes(Path::new(name), bytes, &device)?;
+        let loaded = LoadedModel::from_bytes(Path::new(name), bytes, &device)?;
         let architecture = loaded.architecture();
+        let dataset = loaded.dataset.unwrap_or(Dataset::MNIST);
         Ok(Self {
             model: loaded.into_model(1.0)?,
             architecture,
-            dataset: dataset.unwrap_or(Dataset::MNIST),
+            dataset,
             name: name.to_string(),
             device,
         })

@@ -137,7 +137,7 @@ fn onnxruntime_gives_the_int8_crates_logits() {
     let int8 = mnist_model::quantize_for_dataset(&layers, mnist_model::Dataset::MNIST, &pixels)
         .expect("quantizes");
     let onnx = dir.path().join(mnist_model::INT8_ONNX_FILE);
-    mnist_model::export_int8_onnx(&int8, &onnx).expect("export");
+    mnist_model::write_model(mnist_model::ToWrite::Int8(&int8), &onnx).expect("export");
     let csv: String = pixels
         .iter()
         .map(|r| {

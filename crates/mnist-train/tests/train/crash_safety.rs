@@ -295,6 +295,61 @@ fn damaged_checkpoints_are_skipped_with_a_warning_or_named_in_the_error() {
     assert!(text(&failed.stderr).contains("model-1.bpk"));
 }
 
+/// A kill between an epoch's checkpoint and its `metrics.csv` row (the window the random kills
+/// above land in now and then): the resume trains that epoch again, so no row is missing and
+/// the weights are still the uninterrupted run's.
+#[test]
+fn a_checkpoint_whose_metrics_row_was_cut_off_is_trained_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path());
+    let reference = dir.path().join("reference");
+    let out = train(&[
+        "--config",
+        &config,
+        "--out",
+        reference.to_str().expect("utf-8"),
+        "--epochs",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().expect("utf-8");
+    let metrics = run.join("metrics.csv");
+    let keep_rows = |rows: usize| {
+        let text = std::fs::read_to_string(&metrics).expect("metrics");
+        let kept: Vec<&str> = text.lines().take(1 + rows).collect();
+        std::fs::write(&metrics, kept.join("\n") + "\n").expect("write");
+    };
+
+    // Epoch 3's checkpoint is there, its row is not: resume after epoch 2.
+    let out = train(&["--config", &config, "--out", run_arg, "--epochs", "3"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    keep_rows(2);
+    let resumed = train(&["--resume", "--out", run_arg, "--epochs", "3"]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stdout).contains("resuming after epoch 2 of 3"),
+        "{}",
+        text(&resumed.stdout)
+    );
+    let epochs: Vec<f64> = metrics_rows(&run).iter().map(|r| r[0]).collect();
+    assert_eq!(epochs, [1.0, 2.0, 3.0]);
+    assert_eq!(model_logits(&run), model_logits(&reference));
+
+    // No row at all (killed after the first checkpoint): the run starts from epoch 1 again.
+    keep_rows(0);
+    let restarted = train(&["--resume", "--out", run_arg, "--epochs", "3"]);
+    assert!(restarted.status.success(), "{}", text(&restarted.stderr));
+    assert!(
+        !text(&restarted.stdout).contains("resuming after"),
+        "{}",
+        text(&restarted.stdout)
+    );
+    let epochs: Vec<f64> = metrics_rows(&run).iter().map(|r| r[0]).collect();
+    assert_eq!(epochs, [1.0, 2.0, 3.0]);
+    assert_eq!(model_logits(&run), model_logits(&reference));
+}
+
 #[test]
 fn sigint_and_sigterm_stop_cleanly_with_exit_130_and_the_resume_command() {
     use nix::sys::signal::{Signal, kill};

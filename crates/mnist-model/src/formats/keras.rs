@@ -11,17 +11,60 @@ use mnist_keras::{Activation, Dense, KerasError};
 
 use mnist_dataset::Dataset;
 
-use crate::error::ModelFileError;
+use super::types::not_written;
+use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite};
+use crate::error::{ModelFileError, write_error};
+use crate::layout::KERAS_FILE;
 use crate::mlp::{CLASSES, INPUTS, Mlp, MlpConfig};
 use crate::provenance::{CLASS_NAMES_KEY, DATASET_KEY, class_names_json};
+use crate::provenance::{keras_dataset, named_dataset};
 
 /// The input shape `model.keras` declares: 28×28 images, flattened by its first layer, as
 /// in the reference Keras program, so `model.predict(x_test / 255)` works as it does there.
 const IMAGE_SHAPE: [usize; 2] = [28, 28];
 
+pub struct Keras;
+
+impl Format for Keras {
+    fn about(&self) -> &'static About {
+        &About {
+            name: "Keras",
+            precision: Precision::F32,
+            writes: Some("keras"),
+            run_file: Some(KERAS_FILE),
+            read_extensions: &["keras", "h5"],
+        }
+    }
+
+    /// An HDF5 file (`.weights.h5`, legacy `.h5`, even behind a user block) or a zip archive
+    /// holding a Keras model.
+    fn recognises(&self, file: &ModelFile<'_>) -> bool {
+        matches!(
+            mnist_keras::Container::sniff(file.bytes),
+            Some(mnist_keras::Container::Hdf5)
+        ) || file.is_keras_zip()
+    }
+
+    fn read(&self, file: &ModelFile<'_>, device: &Device) -> Result<ReadModel, ModelFileError> {
+        let (mlp, config) = import_keras(file.name, file.bytes, device)?;
+        Ok(ReadModel::f32(
+            mlp,
+            config,
+            named_dataset(file.name, keras_dataset(file.name, file.bytes)?)?,
+        ))
+    }
+
+    fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError> {
+        let ToWrite::F32 { mlp, dataset, .. } = model else {
+            return Err(not_written(self, model, path));
+        };
+        export_keras(mlp, dataset, path)
+    }
+}
+
 /// Loads a Keras model from `bytes` (the file at `path`): the architecture from the file,
 /// the final softmax (if any) left off so that the model gives logits.
-pub fn import_keras(
+fn import_keras(
     path: &Path,
     bytes: &[u8],
     device: &Device,
@@ -117,11 +160,8 @@ fn unsupported(path: &Path, reason: impl ToString) -> ModelFileError {
 /// `Input((28, 28))`, `Flatten`, `Dense(…, relu)` per hidden layer and `Dense(10, softmax)`,
 /// which `keras.saving.load_model` opens as is; `metadata.json` records `dataset`. The same
 /// weights give the same bytes.
-pub fn export_keras(model: &Mlp, dataset: Dataset, path: &Path) -> Result<(), ModelFileError> {
-    let write_err = |reason: String| ModelFileError::Write {
-        path: path.to_path_buf(),
-        reason,
-    };
+fn export_keras(model: &Mlp, dataset: Dataset, path: &Path) -> Result<(), ModelFileError> {
+    let write_err = |reason: String| write_error(path, reason);
     let count = model.layers().count();
     let layers: Vec<Dense> = model
         .layers()
@@ -156,5 +196,5 @@ pub fn export_keras(model: &Mlp, dataset: Dataset, path: &Path) -> Result<(), Mo
     ];
     let bytes = mnist_keras::write_archive(&layers, &IMAGE_SHAPE, &provenance)
         .map_err(|e| write_err(e.to_string()))?;
-    mnist_atomic::write(path, &bytes).map_err(|e| write_err(e.io.to_string()))
+    mnist_atomic::write(path, &bytes).map_err(|e| write_error(path, e.io))
 }

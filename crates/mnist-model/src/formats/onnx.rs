@@ -13,7 +13,10 @@ use onnx_ir::{Message, ModelProto};
 
 use mnist_dataset::Dataset;
 
-use crate::error::ModelFileError;
+use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite};
+use super::types::{not_read, not_written};
+use crate::error::{ModelFileError, write_error};
+use crate::layout::ONNX_FILE;
 use crate::mlp::{INPUTS, Mlp};
 use crate::provenance::{CLASS_NAMES_KEY, DATASET_KEY, class_names_json};
 
@@ -22,27 +25,54 @@ pub const ONNX_INPUT: &str = "pixels";
 /// The graph output's name.
 pub const ONNX_OUTPUT: &str = "logits";
 
-/// Writes `model` to `path` as ONNX, atomically; the model's metadata records `dataset` and
-/// its class names (onnxruntime: `session.get_modelmeta().custom_metadata_map`).
-pub fn export_onnx(model: &Mlp, dataset: Dataset, path: &Path) -> Result<(), ModelFileError> {
-    let write_err = |reason: String| ModelFileError::Write {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let device = Device::default();
-    // Two traces with different batch sizes tell the exporter which axis is the batch.
-    let sample = Tensor::<2>::zeros([1, INPUTS], &device);
-    let validation = Tensor::<2>::zeros([2, INPUTS], &device);
-    let specs = [InputSpec::new([
-        AxisSpec::dynamic("batch"),
-        AxisSpec::Static,
-    ])];
-    let onnx = OnnxExporter::new()
-        .export_dynamic(model, sample, validation, &specs, Mlp::forward)
-        .map_err(|e| write_err(format!("ONNX export failed: {e}")))?;
-    let bytes =
-        named(onnx.as_bytes(), dataset).map_err(|e| write_err(format!("ONNX export: {e}")))?;
-    mnist_atomic::write(path, &bytes).map_err(|e| write_err(e.io.to_string()))
+/// ONNX out (opset 18), for other runtimes; not read back.
+pub struct Onnx;
+
+/// Why an ONNX file given to `infer` (or the browser page) is not read.
+pub const NOT_READ: &str = "ONNX graphs are written for other runtimes and not read back; load \
+                            the run directory, or its model.safetensors or model.keras";
+
+impl Format for Onnx {
+    fn about(&self) -> &'static About {
+        &About {
+            name: "ONNX",
+            precision: Precision::F32,
+            writes: Some("onnx"),
+            run_file: Some(ONNX_FILE),
+            read_extensions: &["onnx"],
+        }
+    }
+
+    /// By extension only: an ONNX protobuf has no magic number.
+    fn recognises(&self, _: &ModelFile<'_>) -> bool {
+        false
+    }
+
+    fn read(&self, file: &ModelFile<'_>, _: &Device) -> Result<ReadModel, ModelFileError> {
+        Err(not_read(file, NOT_READ))
+    }
+
+    /// The model's metadata records the dataset and its class names (onnxruntime:
+    /// `session.get_modelmeta().custom_metadata_map`).
+    fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError> {
+        let ToWrite::F32 { mlp, dataset, .. } = model else {
+            return Err(not_written(self, model, path));
+        };
+        let device = Device::default();
+        // Two traces with different batch sizes tell the exporter which axis is the batch.
+        let sample = Tensor::<2>::zeros([1, INPUTS], &device);
+        let validation = Tensor::<2>::zeros([2, INPUTS], &device);
+        let specs = [InputSpec::new([
+            AxisSpec::dynamic("batch"),
+            AxisSpec::Static,
+        ])];
+        let onnx = OnnxExporter::new()
+            .export_dynamic(mlp, sample, validation, &specs, Mlp::forward)
+            .map_err(|e| write_error(path, format!("ONNX export failed: {e}")))?;
+        let bytes = named(onnx.as_bytes(), dataset)
+            .map_err(|e| write_error(path, format!("ONNX export: {e}")))?;
+        mnist_atomic::write(path, &bytes).map_err(|e| write_error(path, e.io))
+    }
 }
 
 /// Renames the graph's one input and one output from the tracer's tensor numbers
@@ -118,12 +148,13 @@ mod tests {
             hidden: vec![16, 8],
             dropout: 0.3,
         };
-        export_onnx(
-            &config.init(&Device::default()),
-            Dataset::FASHION_MNIST,
-            &path,
-        )
-        .expect("export");
+        let mlp = config.init(&Device::default());
+        let model = ToWrite::F32 {
+            mlp: &mlp,
+            config: &config,
+            dataset: Dataset::FASHION_MNIST,
+        };
+        Onnx.write(model, &path).expect("export");
         let model =
             ModelProto::parse_from_bytes(&std::fs::read(&path).expect("read")).expect("parses");
         assert!(model.opset_import.iter().any(|o| o.version >= 13));

@@ -1,25 +1,26 @@
-//! The on-disk model: `model.bpk` (Burnpack weights) beside `model.json` (the architecture),
-//! so that a run directory alone is enough to rebuild and load the model.
+//! Burnpack, the run directory's own format: `model.bpk` (the weights) beside `model.json`
+//! (the architecture and dataset), so that a run directory alone is enough to rebuild and load
+//! the model.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::prelude::*;
 use burn::store::{BurnpackStore, ModuleSnapshot, ModuleStore};
 use mnist_dataset::Dataset;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ModelFileError;
-use crate::exchange::{ForeignFormat, export_safetensors, import_weights};
-use crate::keras::{export_keras, import_keras};
-use crate::layout::{ARCHITECTURE_FILE, KERAS_FILE, MODEL_FILE, ONNX_FILE, SAFETENSORS_FILE};
+use super::types::not_written;
+use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite};
+use crate::error::{ModelFileError, corrupt, write_error};
+use crate::layout::{ARCHITECTURE_FILE, MODEL_FILE, SAFETENSORS_FILE};
 use crate::mlp::{Mlp, MlpConfig};
-use crate::onnx::export_onnx;
-use crate::sniff::{ModelSource, sniff};
 
 /// Format tag written into `model.json`.
 const FORMAT: &str = "mnist-burn-mlp";
 /// The `model.json` version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
+/// Burnpack's magic number, little-endian ("NRUB").
+const MAGIC: [u8; 4] = 0x4255_524E_u32.to_le_bytes();
 
 /// What `model.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,112 +40,94 @@ pub struct ModelDescription {
     pub input: String,
 }
 
-/// Writes `model.bpk`, `model.json` and the open-weights exports (PyTorch-convention
-/// `model.safetensors`, Keras `model.keras`, `model.onnx`) into `dir`, each atomically
-/// (temporary file, then rename), and returns the path of the weights. Every file records
-/// `dataset`, the one the model was trained on.
-pub fn save_model(
-    model: &Mlp,
-    config: &MlpConfig,
-    dataset: Dataset,
-    dir: &Path,
-) -> Result<PathBuf, ModelFileError> {
-    let description = ModelDescription {
-        format: FORMAT.into(),
-        version: FORMAT_VERSION,
-        architecture: config.clone(),
-        dataset,
-        input: "pixel / 255, row-major 28x28 flattened to 784".into(),
-    };
-    let json = serde_json::to_string_pretty(&description).expect("a description always serialises");
-    let write_err = |path: &Path, reason: String| ModelFileError::Write {
-        path: path.to_path_buf(),
-        reason,
-    };
+pub struct Burnpack;
 
+impl Format for Burnpack {
+    fn about(&self) -> &'static About {
+        &About {
+            name: "Burnpack",
+            precision: Precision::F32,
+            writes: Some("bpk"),
+            run_file: Some(MODEL_FILE),
+            read_extensions: &["bpk"],
+        }
+    }
+
+    fn recognises(&self, file: &ModelFile<'_>) -> bool {
+        file.bytes.starts_with(&MAGIC)
+    }
+
+    fn read(&self, file: &ModelFile<'_>, device: &Device) -> Result<ReadModel, ModelFileError> {
+        if !file.on_disk {
+            return Err(ModelFileError::Unsupported {
+                path: file.name.to_path_buf(),
+                reason: format!(
+                    "a Burnpack model is read with the model.json of its run directory; use \
+                     the run's {SAFETENSORS_FILE} (or its int8 copy) instead"
+                ),
+            });
+        }
+        read_beside_description(file.name, device)
+    }
+
+    /// Writes `path` and the `model.json` beside it.
+    fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError> {
+        let ToWrite::F32 {
+            mlp,
+            config,
+            dataset,
+        } = model
+        else {
+            return Err(not_written(self, model, path));
+        };
+        let description = ModelDescription {
+            format: FORMAT.into(),
+            version: FORMAT_VERSION,
+            architecture: config.clone(),
+            dataset,
+            input: "pixel / 255, row-major 28x28 flattened to 784".into(),
+        };
+        let json =
+            serde_json::to_string_pretty(&description).expect("a description always serialises");
+        save_weights(mlp, path, &json).map_err(|reason| write_error(path, reason))?;
+        let arch = path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(ARCHITECTURE_FILE);
+        mnist_atomic::write(&arch, json.as_bytes()).map_err(|e| write_error(&arch, e.io))
+    }
+}
+
+/// Reads the model of a run directory.
+pub fn read_run(dir: &Path, device: &Device) -> Result<ReadModel, ModelFileError> {
     let weights = dir.join(MODEL_FILE);
-    save_weights(model, &weights, &json).map_err(|reason| write_err(&weights, reason))?;
-    let arch = dir.join(ARCHITECTURE_FILE);
-    mnist_atomic::write(&arch, json.as_bytes()).map_err(|e| write_err(&arch, e.io.to_string()))?;
-    export_safetensors(model, config, dataset, &dir.join(SAFETENSORS_FILE))?;
-    export_keras(model, dataset, &dir.join(KERAS_FILE))?;
-    export_onnx(model, dataset, &dir.join(ONNX_FILE))?;
-    Ok(weights)
+    if !weights.is_file() {
+        return Err(ModelFileError::Missing {
+            path: dir.to_path_buf(),
+        });
+    }
+    read_beside_description(&weights, device)
+}
+
+/// Reads the Burnpack file `weights` with the `model.json` in its directory.
+fn read_beside_description(weights: &Path, device: &Device) -> Result<ReadModel, ModelFileError> {
+    let description = weights
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(ARCHITECTURE_FILE);
+    let description = read_description(&description)?;
+    let config = description.architecture;
+    let mlp = load_weights(config.init(device), &config, weights)?;
+    Ok(ReadModel::f32(mlp, config, Some(description.dataset)))
 }
 
 /// Writes the weights of `model` as Burnpack to `path` atomically; `architecture` is
 /// stored in the file's metadata as well, for provenance.
-pub fn save_weights(model: &Mlp, path: &Path, architecture: &str) -> Result<(), String> {
+fn save_weights(model: &Mlp, path: &Path, architecture: &str) -> Result<(), String> {
     let mut store = BurnpackStore::from_bytes(None).metadata("architecture", architecture);
     model.save_into(&mut store).map_err(|e| e.to_string())?;
     let bytes = store.get_bytes().map_err(|e| e.to_string())?;
     mnist_atomic::write(path, &bytes).map_err(|e| e.io.to_string())
-}
-
-/// Loads a model from a run directory, from a `.bpk` file whose directory holds
-/// `model.json`, from PyTorch-convention weights (`.safetensors`, `.pt`, `.pth`; see
-/// [`crate::exchange`]) or from a Keras file (`.keras`, `.weights.h5`, `.h5`; see
-/// [`crate::keras`]), told apart by content; returns it with its architecture.
-pub fn load_model(path: &Path, device: &Device) -> Result<(Mlp, MlpConfig), ModelFileError> {
-    let weights = match sniff(path)? {
-        ModelSource::RunDir => path.join(MODEL_FILE),
-        ModelSource::Burnpack => path.to_path_buf(),
-        ModelSource::Safetensors => {
-            return import_weights(path, ForeignFormat::Safetensors, device);
-        }
-        ModelSource::PyTorch => return import_weights(path, ForeignFormat::PyTorch, device),
-        ModelSource::Keras => {
-            let bytes = std::fs::read(path).map_err(|e| ModelFileError::Corrupt {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
-            return import_keras(path, &bytes, device);
-        }
-        ModelSource::Onnx => {
-            return Err(ModelFileError::Unsupported {
-                path: path.to_path_buf(),
-                reason: "ONNX graphs are written for other runtimes and not read back; load \
-                         the run directory, or its model.safetensors or model.keras"
-                    .into(),
-            });
-        }
-    };
-    if !weights.is_file() {
-        return Err(ModelFileError::Missing {
-            path: path.to_path_buf(),
-        });
-    }
-    let arch_path = weights
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(ARCHITECTURE_FILE);
-    let config = read_architecture(&arch_path)?;
-    let model = load_weights(config.init(device), &config, &weights)?;
-    Ok((model, config))
-}
-
-/// Loads the weights at `path` (any form [`load_model`] reads) into a fresh `config` model, so
-/// that what the weights file cannot carry, such as `config.dropout`, comes from `config`.
-/// Refuses weights of another architecture.
-pub fn load_model_as(
-    config: &MlpConfig,
-    path: &Path,
-    device: &Device,
-) -> Result<Mlp, ModelFileError> {
-    let (loaded, found) = load_model(path, device)?;
-    if found.hidden != config.hidden {
-        return Err(ModelFileError::OtherArchitecture {
-            path: path.to_path_buf(),
-            found: found.name(),
-            expected: config.name(),
-        });
-    }
-    Ok(config.init(device).load_record(loaded.into_record()))
-}
-
-/// Reads and validates `model.json`, returning the architecture.
-pub fn read_architecture(path: &Path) -> Result<MlpConfig, ModelFileError> {
-    Ok(read_description(path)?.architecture)
 }
 
 /// Reads and validates `model.json`.
@@ -177,27 +160,19 @@ pub fn read_description(path: &Path) -> Result<ModelDescription, ModelFileError>
 }
 
 /// Loads Burnpack weights into `model`, requiring every tensor to be present and to fit.
-pub fn load_weights(
-    mut model: Mlp,
-    config: &MlpConfig,
-    path: &Path,
-) -> Result<Mlp, ModelFileError> {
+fn load_weights(mut model: Mlp, config: &MlpConfig, path: &Path) -> Result<Mlp, ModelFileError> {
     let mismatch = |details: String| ModelFileError::Mismatch {
         path: path.to_path_buf(),
         architecture: config.name(),
         details,
     };
-    let corrupt = |e: burn_pack::Error| ModelFileError::Corrupt {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
     let mut store = BurnpackStore::from_file(path).auto_extension(false);
     // Reading every tensor first separates a damaged file (truncated, bad header) from weights
     // that read fine but do not fit: burn-pack reports both as `ValidationError`.
-    store.get_all_tensors().map_err(corrupt)?;
+    store.get_all_tensors().map_err(|e| corrupt(path, e))?;
     let result = model.load_from(&mut store).map_err(|e| match e {
         burn_pack::Error::ValidationError(details) => mismatch(details),
-        other => corrupt(other),
+        other => corrupt(path, other),
     })?;
     // Validation does not cover tensors the file has and the model lacks.
     if !result.unused.is_empty() {
@@ -209,6 +184,8 @@ pub fn load_weights(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::{KERAS_FILE, ONNX_FILE};
+    use crate::model_files::{load_model, save_model};
 
     #[test]
     fn save_then_load_gives_identical_logits() {
@@ -318,36 +295,6 @@ mod tests {
         assert!(
             message.contains("format version 2 is not the version 1 this build reads"),
             "{message}"
-        );
-    }
-
-    #[test]
-    fn loading_as_a_config_keeps_its_dropout_and_refuses_other_layers() {
-        let device = Device::default();
-        let dir = tempfile::tempdir().expect("tempdir");
-        let plain = MlpConfig::mlp_128();
-        let model = plain.init(&device);
-        save_model(&model, &plain, Dataset::MNIST, dir.path()).expect("save");
-        let with_dropout = MlpConfig {
-            dropout: 0.2,
-            ..plain.clone()
-        };
-        for source in [dir.path().to_path_buf(), dir.path().join(SAFETENSORS_FILE)] {
-            let loaded = load_model_as(&with_dropout, &source, &device).expect("loads");
-            assert_eq!(loaded.dropout(), 0.2, "{}", source.display());
-            let input = Tensor::<2>::ones([2, 784], &device);
-            // Dropout is inactive outside autodiff: the same weights give the same logits.
-            loaded
-                .forward(input.clone())
-                .into_data()
-                .assert_approx_eq::<f32>(&model.forward(input).into_data(), Default::default());
-        }
-        let err = load_model_as(&MlpConfig::mlp_256_128(), dir.path(), &device)
-            .expect_err("other layers");
-        assert!(
-            err.to_string()
-                .ends_with("holds a 784-128-10 model but model.hidden describes 784-256-128-10"),
-            "{err}"
         );
     }
 }

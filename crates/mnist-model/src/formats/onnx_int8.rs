@@ -28,8 +28,13 @@ use mnist_int8::{INPUT_SCALE, INPUT_ZERO_POINT, QuantizedMlp};
 use onnx_ir::{AttributeProto, GraphProto, Message, ModelProto, NodeProto, TensorProto};
 use onnx_ir::{AttributeType, TensorShapeProto, TypeProto, ValueInfoProto};
 
-use crate::error::ModelFileError;
-use crate::onnx::{ONNX_INPUT, ONNX_OUTPUT};
+use burn::prelude::Device;
+
+use super::onnx::{NOT_READ, ONNX_INPUT, ONNX_OUTPUT};
+use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite};
+use super::types::{not_read, not_written};
+use crate::error::{ModelFileError, write_error};
+use crate::layout::INT8_ONNX_FILE;
 use crate::provenance::{CLASS_NAMES_KEY, DATASET_KEY};
 
 /// Opset 13: per-axis QuantizeLinear/DequantizeLinear, Clip with integer bounds as inputs.
@@ -43,14 +48,38 @@ const INT8: i32 = 3;
 const INT32: i32 = 6;
 const INT64: i32 = 7;
 
-/// Writes `model` to `path` as ONNX ([`int8_onnx_bytes`]), atomically.
-pub fn export_int8_onnx(model: &QuantizedMlp, path: &Path) -> Result<(), ModelFileError> {
-    let write_err = |reason: String| ModelFileError::Write {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let bytes = int8_onnx_bytes(model).map_err(|e| write_err(format!("int8 ONNX export: {e}")))?;
-    mnist_atomic::write(path, &bytes).map_err(|e| write_err(e.io.to_string()))
+/// The int8 model as ONNX (opset 13, integer ops), for other runtimes; not read back (an
+/// `.onnx` file is refused by [`super::onnx::Onnx`]'s reader).
+pub struct OnnxInt8;
+
+impl Format for OnnxInt8 {
+    fn about(&self) -> &'static About {
+        &About {
+            name: "int8 ONNX",
+            precision: Precision::Int8,
+            writes: Some("onnx"),
+            run_file: Some(INT8_ONNX_FILE),
+            read_extensions: &[],
+        }
+    }
+
+    /// Never: an `.onnx` file is refused by the f32 ONNX format's reader.
+    fn recognises(&self, _: &ModelFile<'_>) -> bool {
+        false
+    }
+
+    fn read(&self, file: &ModelFile<'_>, _: &Device) -> Result<ReadModel, ModelFileError> {
+        Err(not_read(file, NOT_READ))
+    }
+
+    fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError> {
+        let ToWrite::Int8(int8) = model else {
+            return Err(not_written(self, model, path));
+        };
+        let bytes = int8_onnx_bytes(int8)
+            .map_err(|e| write_error(path, format!("int8 ONNX export: {e}")))?;
+        mnist_atomic::write(path, &bytes).map_err(|e| write_error(path, e.io))
+    }
 }
 
 /// The ONNX model of `model` (the graph is in the module docs); an error for a model that

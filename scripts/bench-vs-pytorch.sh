@@ -12,10 +12,11 @@
 # differ between AVX2 and AVX-512 hosts, so figures compare only within one machine.
 #
 # Then, per batch size, what each training step asks of the kernel, for both programs: minor
-# page faults, voluntary and involuntary context switches (GNU time's rusage, all threads
-# included) and instructions (`perf stat`, where the machine exposes the counter), as the
-# difference between a 3-epoch and a 1-epoch run divided by the steps in between, so start-up
-# and data loading cancel out. These counts travel between hosts where seconds do not.
+# page faults and voluntary and involuntary context switches, counted by each program inside
+# its process over the training steps of epochs 2 and 3 (getrusage, all threads: train's
+# summary.json `steady_state`, pytorch_mlp.py --counters), and instructions (`perf stat`,
+# where the machine exposes the counter) as the difference between a 3-epoch and a 1-epoch
+# run divided by the steps in between. These counts travel between hosts where seconds do not.
 # Usage: scripts/bench-vs-pytorch.sh [REPETITIONS=5] [EPOCHS=4] [BATCH SIZES="32 128 512"] [BACKENDS="flex"]
 # (BACKENDS may add ndarray: `train` is then built with `--features ndarray`.)
 set -euo pipefail
@@ -127,14 +128,22 @@ per_step() { # counts of the short run, of the long run, steps in between
 for batch in $batches; do
   steps=$(( 2 * ((train_set + batch - 1) / batch) ))
   echo
-  echo "per training step, batch $batch (3-epoch run minus 1-epoch run, over $steps steps):"
+  echo "per training step, batch $batch (epochs 2-3 counted in each process, $steps steps):"
   printf '%-16s%14s%14s%14s%14s\n' program minor-faults voluntary-cs involunt.-cs instructions
   for backend in $backends; do
     short="$(counters env RAYON_NUM_THREADS=$threads MATMUL_NUM_THREADS=$threads target/release/train \
       --config "$work/bench.toml" --backend "$backend" --batch-size "$batch" --epochs 1 --seed 1 --out "$work/run" --force)"
     long="$(counters env RAYON_NUM_THREADS=$threads MATMUL_NUM_THREADS=$threads target/release/train \
       --config "$work/bench.toml" --backend "$backend" --batch-size "$batch" --epochs 3 --seed 1 --out "$work/run" --force)"
-    printf '%-16s%s\n' "train ($backend)" "$(per_step "$short" "$long" "$steps")"
+    # Faults and switches as train counts them inside the process (summary.json's
+    # steady_state: the training passes of epochs 2 and 3, validation and checkpoints left
+    # out), as PyTorch's below; instructions from the whole runs.
+    inside="$(python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))["steady_state"]
+print(s["minor_faults"], s["voluntary_switches"], s["involuntary_switches"])' "$work/run/summary.json")"
+    read -r faults voluntary involuntary <<<"$inside"
+    instructions="$(per_step "$short" "$long" "$steps" | awk '{print $4}')"
+    printf '%-16s%14.3f%14.3f%14.3f%14s\n' "train ($backend)" "$faults" "$voluntary" "$involuntary" "$instructions"
   done
   # PyTorch's faults and switches come from inside the process (end of epoch 1 to end of
   # epoch 3, scripts/pytorch_mlp.py --counters): its start-up varies by tens of thousands of

@@ -10,20 +10,33 @@ use crate::checkpoint;
 use crate::config::FinalModel;
 use crate::host::Host;
 use crate::int8;
+use crate::kernel_counts::PerStep;
 use crate::metrics::EpochRecord;
 use crate::plan::Plan;
 use crate::plot;
 use crate::report;
 use crate::run_dir::{CHECKPOINT_DIR, CURVES_FILE, SUMMARY_FILE};
 
-/// Saves and reports the trained `model`; `started` is when the process began.
-pub fn finish(
-    plan: &Plan,
-    model: Mlp,
-    records: &[EpochRecord],
-    started: Instant,
-    host: Host,
-) -> anyhow::Result<()> {
+/// How the training passes went.
+pub struct Ran<'a> {
+    /// Every epoch's record.
+    pub records: &'a [EpochRecord],
+    /// The kernel work per step of the passes after the first.
+    pub steady_state: Option<PerStep>,
+    /// When the process began.
+    pub started: Instant,
+    /// The machine.
+    pub host: Host,
+}
+
+/// Saves and reports the trained `model`.
+pub fn finish(plan: &Plan, model: Mlp, ran: Ran<'_>) -> anyhow::Result<()> {
+    let Ran {
+        records,
+        steady_state,
+        started,
+        host,
+    } = ran;
     let Plan {
         config,
         run,
@@ -51,6 +64,7 @@ pub fn finish(
         test: &test,
         final_epoch,
         int8: &int8,
+        steady_state,
     };
     let summary = report::summary(
         config,

@@ -16,6 +16,7 @@ mod finish;
 mod host;
 mod int8;
 mod interrupt;
+mod kernel_counts;
 mod lock;
 mod metrics;
 mod overrides;
@@ -87,8 +88,18 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let run = plan.run.path.display();
     let done = plan.run.last_checkpoint().unwrap_or(0);
     match threads.run(|| trainer::train(&plan))? {
-        Outcome::Completed { model, records } => {
-            threads.run(|| finish::finish(&plan, *model, &records, started, host))?;
+        Outcome::Completed {
+            model,
+            records,
+            steady_state,
+        } => {
+            let ran = finish::Ran {
+                records: &records,
+                steady_state,
+                started,
+                host,
+            };
+            threads.run(|| finish::finish(&plan, *model, ran))?;
             Ok(ExitCode::SUCCESS)
         }
         Outcome::Interrupted => {

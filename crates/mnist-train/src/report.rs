@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::config::TrainConfig;
 use crate::host::Host;
 use crate::int8::Int8Copy;
+use crate::kernel_counts::PerStep;
 use crate::metrics::EpochRecord;
 
 /// Scores `model` on every image of `dataset`.
@@ -59,6 +60,10 @@ pub struct Summary<'a> {
     pub total_seconds: f64,
     /// The machine the timings were measured on.
     pub host: Host,
+    /// What each training step asked of the kernel (page faults, context switches), counted
+    /// over the passes after the first; `null` for a run of one pass, or where the OS has no
+    /// `getrusage`.
+    pub steady_state: Option<PerStep>,
     /// Test accuracy of the int8 copy (`model-int8.safetensors`), percent.
     pub int8_test_accuracy: f64,
     /// Size of the int8 copy, bytes.
@@ -73,6 +78,8 @@ pub struct Outputs<'a> {
     pub final_epoch: usize,
     /// The int8 copy.
     pub int8: &'a Int8Copy,
+    /// The kernel work per step of the training passes after the first.
+    pub steady_state: Option<PerStep>,
 }
 
 /// Builds the summary from the epoch records and the run's outputs.
@@ -88,6 +95,7 @@ pub fn summary<'a>(
         test,
         final_epoch,
         int8,
+        steady_state,
     } = outputs;
     let model = &config.model;
     let epoch_seconds: Vec<f64> = records.iter().map(|r| r.train_seconds).collect();
@@ -114,6 +122,7 @@ pub fn summary<'a>(
         epoch_seconds,
         total_seconds,
         host,
+        steady_state,
         int8_test_accuracy: int8.test_accuracy,
         int8_bytes: int8.bytes,
     }

@@ -20,6 +20,7 @@ use crate::classifier::{Classifier, Step};
 use crate::divergence::Divergence;
 use crate::epoch_log::{EpochLog, Meter};
 use crate::interrupt::Interrupt;
+use crate::kernel_counts::{PerStep, StepCounter};
 use crate::metrics::{EpochRecord, MetricsFile};
 use crate::plan::Plan;
 use crate::progress::EpochBar;
@@ -34,6 +35,8 @@ pub enum Outcome {
         model: Box<Mlp>,
         /// Every epoch's record, those of a resumed run's earlier epochs included.
         records: Vec<EpochRecord>,
+        /// The kernel work per step of the training passes after the first.
+        steady_state: Option<PerStep>,
     },
     /// Stopped by a signal; the last complete epoch is checkpointed.
     Interrupted,
@@ -86,19 +89,22 @@ pub fn train(plan: &Plan) -> anyhow::Result<Outcome> {
         config.epochs,
         plan.previous.clone(),
     );
+    let mut kernel = StepCounter::default();
     for epoch in plan.resume_epoch.unwrap_or(0) + 1..=config.epochs {
         // Dropout masks are a function of (seed, epoch), as the batches are, so a resumed
         // run trains exactly as an uninterrupted one.
         device.seed(mnist_data::loader::mix(config.seed, epoch as u64));
         let started = Instant::now();
-        let (trained, pass) = train_epoch(
-            model,
-            &mut optimization,
-            &loader,
-            epoch,
-            config.epochs,
-            &interrupt,
-        );
+        let (trained, pass) = kernel.pass(loader.batches_per_epoch(), || {
+            train_epoch(
+                model,
+                &mut optimization,
+                &loader,
+                epoch,
+                config.epochs,
+                &interrupt,
+            )
+        });
         model = trained;
         let train = match pass {
             Pass::Done(meter) => meter,
@@ -139,6 +145,7 @@ pub fn train(plan: &Plan) -> anyhow::Result<Outcome> {
     Ok(Outcome::Completed {
         model: Box::new(model.mlp.valid()),
         records: log.into_records(),
+        steady_state: kernel.per_step(),
     })
 }
 

@@ -57,6 +57,20 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
     assert_eq!(summary["backend"], "flex");
     assert_eq!(summary["epochs"], 2);
     assert_eq!(summary["epoch_seconds"].as_array().expect("list").len(), 2);
+    // The second epoch's steps, counted inside the process.
+    let steady = &summary["steady_state"];
+    let batch = summary["batch_size"].as_u64().expect("batch_size");
+    assert_eq!(
+        steady["steps"].as_u64(),
+        Some(3000_u64.div_ceil(batch)),
+        "{steady}"
+    );
+    for counter in ["minor_faults", "voluntary_switches", "involuntary_switches"] {
+        assert!(
+            steady[counter].as_f64().is_some_and(|v| v >= 0.0),
+            "{steady}"
+        );
+    }
     assert!(
         stdout.contains(&format!("test accuracy {accuracy:.2}%")),
         "{stdout}"

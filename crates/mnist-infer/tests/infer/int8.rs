@@ -12,6 +12,7 @@ use mnist_data::MnistDataset;
 use mnist_int8::INPUT_LEN;
 use tempfile::TempDir;
 
+use crate::logits_csv::read_csv;
 use crate::support::{mnist, trained_model_dir};
 
 fn run(binary: &str, args: &[&str]) -> Output {
@@ -64,18 +65,6 @@ fn infer_accuracy(model: &Path) -> f64 {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     json["accuracy"].as_f64().expect("accuracy")
-}
-
-fn read_csv(path: &Path) -> Vec<Vec<f32>> {
-    std::fs::read_to_string(path)
-        .expect("logits csv")
-        .lines()
-        .map(|line| {
-            line.split(',')
-                .map(|v| v.parse().expect("number"))
-                .collect()
-        })
-        .collect()
 }
 
 #[test]

@@ -9,5 +9,9 @@ mod support;
 mod fashion;
 mod infer_cli;
 mod int8;
+// The model tests' CSV rows; only their reader is used here.
+#[allow(dead_code)]
+#[path = "../../../mnist-model/tests/model/logits_csv.rs"]
+mod logits_csv;
 mod real_photos;
 mod realistic_images;

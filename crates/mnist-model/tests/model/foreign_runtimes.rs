@@ -3,11 +3,13 @@
 //! logits within 1e-4. They need the Python of `scripts/exchange-venv.sh`, named by
 //! `MNIST_EXCHANGE_PYTHON` (CI sets it); elsewhere the test says so and passes, in CI it fails.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use burn::prelude::*;
 use mnist_model::{KERAS_FILE, MlpConfig, ONNX_FILE, save_model};
+
+use crate::logits_csv::{read_csv, write_csv};
 
 fn python() -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -39,18 +41,6 @@ fn inputs() -> Vec<Vec<f32>> {
     rows
 }
 
-fn read_csv(path: &Path) -> Vec<Vec<f32>> {
-    std::fs::read_to_string(path)
-        .expect("logits csv")
-        .lines()
-        .map(|line| {
-            line.split(',')
-                .map(|v| v.parse().expect("number"))
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn keras_and_onnxruntime_give_burns_logits() {
     let Some(python) = python() else {
@@ -66,18 +56,8 @@ fn keras_and_onnxruntime_give_burns_logits() {
     save_model(&model, &config, mnist_model::Dataset::MNIST, dir.path()).expect("save");
 
     let rows = inputs();
-    let csv: String = rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|v| format!("{v:.9}"))
-                .collect::<Vec<_>>()
-                .join(",")
-                + "\n"
-        })
-        .collect();
     let input_file = dir.path().join("inputs.csv");
-    std::fs::write(&input_file, csv).expect("write inputs");
+    write_csv(&input_file, &rows);
     // Burn reads the same decimal text the runtimes read.
     let flat: Vec<f32> = read_csv(&input_file).concat();
     let want = model
@@ -138,18 +118,12 @@ fn onnxruntime_gives_the_int8_crates_logits() {
         .expect("quantizes");
     let onnx = dir.path().join(mnist_model::INT8_ONNX_FILE);
     mnist_model::write_model(mnist_model::ToWrite::Int8(&int8), &onnx).expect("export");
-    let csv: String = pixels
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|&p| format!("{:.9}", f32::from(p) / 255.0))
-                .collect::<Vec<_>>()
-                .join(",")
-                + "\n"
-        })
-        .collect();
     let input_file = dir.path().join("inputs.csv");
-    std::fs::write(&input_file, csv).expect("write inputs");
+    let scaled: Vec<Vec<f32>> = pixels
+        .iter()
+        .map(|r| r.iter().map(|&p| f32::from(p) / 255.0).collect())
+        .collect();
+    write_csv(&input_file, &scaled);
     let out = dir.path().join("onnx.csv");
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/foreign_logits.py");
     let status = Command::new(&python)

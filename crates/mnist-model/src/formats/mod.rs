@@ -34,20 +34,24 @@ pub static FORMATS: &[&dyn Format] = &[
 /// The format `file` is in: the first whose content test holds, else the first its extension
 /// names, else Burnpack, whose reader says why a damaged `.bpk` (or anything else) is not one.
 pub fn detect(file: &ModelFile<'_>) -> &'static dyn Format {
-    let by = |wanted: Match| FORMATS.iter().find(|f| f.detect(file) == wanted);
-    by(Match::Content)
-        .or_else(|| by(Match::Extension))
-        .copied()
-        .unwrap_or(&burnpack::Burnpack)
+    // One pass: a content test may scan the file (a zip's directory).
+    let mut by_extension = None;
+    for format in FORMATS {
+        match format.detect(file) {
+            Match::Content => return *format,
+            Match::Extension => {
+                by_extension.get_or_insert(*format);
+            }
+            Match::No => {}
+        }
+    }
+    by_extension.unwrap_or(&burnpack::Burnpack)
 }
 
 /// The format a file named `path` is written in for a model of `precision`: the one whose
 /// extension `path` has.
 pub fn for_output(path: &std::path::Path, precision: Precision) -> Option<&'static dyn Format> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)?;
+    let extension = types::extension(path)?;
     FORMATS
         .iter()
         .find(|f| f.precision() == precision && f.about().writes == Some(extension.as_str()))

@@ -129,10 +129,7 @@ pub struct ModelFile<'a> {
 impl ModelFile<'_> {
     /// The extension, lower-case.
     pub fn extension(&self) -> Option<String> {
-        self.name
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
+        extension(self.name)
     }
 
     /// Whether the file is a zip archive holding a Keras model (a PyTorch checkpoint is a zip
@@ -143,6 +140,13 @@ impl ModelFile<'_> {
             Some(mnist_keras::Container::Zip)
         ) && mnist_keras::is_keras_archive(std::io::Cursor::new(self.bytes))
     }
+}
+
+/// `path`'s extension, lower-case.
+pub fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
 }
 
 /// How sure a format is that a file is its own.

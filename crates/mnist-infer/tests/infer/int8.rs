@@ -12,7 +12,7 @@ use mnist_data::MnistDataset;
 use mnist_int8::INPUT_LEN;
 use tempfile::TempDir;
 
-use crate::logits_csv::read_csv;
+use crate::python_runtimes::{python, read_csv};
 use crate::support::{mnist, trained_model_dir};
 
 fn run(binary: &str, args: &[&str]) -> Output {
@@ -204,21 +204,6 @@ fn infer_gives_the_int8_crates_logits_bit_for_bit_on_all_test_images() {
             .collect();
         assert_eq!(integers, reading.logits, "test image {i}");
     }
-}
-
-fn python() -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let found = std::env::var_os("MNIST_EXCHANGE_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| Some(root.join(".venv-exchange/bin/python")).filter(|p| p.is_file()));
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "MNIST_EXCHANGE_PYTHON is not set: .ci/run installs it (scripts/exchange-venv.sh)"
-        );
-        eprintln!("skipped: no MNIST_EXCHANGE_PYTHON (source scripts/exchange-venv.sh)");
-    }
-    found
 }
 
 /// onnxruntime on `model-int8.onnx` (after `onnx.checker`) over the 10 000 test images:

@@ -9,9 +9,9 @@ mod support;
 mod fashion;
 mod infer_cli;
 mod int8;
-// The model tests' CSV rows; only their reader is used here.
+// The model tests' Python runtimes; their CSV writer is not used here.
 #[allow(dead_code)]
-#[path = "../../../mnist-model/tests/model/logits_csv.rs"]
-mod logits_csv;
+#[path = "../../../mnist-model/tests/model/python_runtimes.rs"]
+mod python_runtimes;
 mod real_photos;
 mod realistic_images;

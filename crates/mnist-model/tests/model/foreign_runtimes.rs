@@ -9,22 +9,7 @@ use std::process::Command;
 use burn::prelude::*;
 use mnist_model::{KERAS_FILE, MlpConfig, ONNX_FILE, save_model};
 
-use crate::logits_csv::{read_csv, write_csv};
-
-fn python() -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let found = std::env::var_os("MNIST_EXCHANGE_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| Some(root.join(".venv-exchange/bin/python")).filter(|p| p.is_file()));
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "MNIST_EXCHANGE_PYTHON is not set: .ci/run installs it (scripts/exchange-venv.sh)"
-        );
-        eprintln!("skipped: no MNIST_EXCHANGE_PYTHON (source scripts/exchange-venv.sh)");
-    }
-    found
-}
+use crate::python_runtimes::{python, read_csv, write_csv};
 
 /// Eight inputs in 0..1: blank, full, a ramp and pseudo-random images.
 fn inputs() -> Vec<Vec<f32>> {

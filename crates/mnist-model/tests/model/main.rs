@@ -6,4 +6,4 @@
 
 mod foreign_runtimes;
 mod keras_files;
-mod logits_csv;
+mod python_runtimes;

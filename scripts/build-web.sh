@@ -49,7 +49,8 @@ cd "$root"
 CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
   cargo build --release --locked -p mnist-web --target wasm32-unknown-unknown
-wasm="$root/target/wasm32-unknown-unknown/release/mnist_web.wasm"
+# Cargo writes where CARGO_TARGET_DIR says, when it is set.
+wasm="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/release/mnist_web.wasm"
 
 mkdir -p "$out/model"
 rm -f "$out"/*.js "$out"/*.wasm "$out"/*.css "$out"/index.html "$out"/model/*

@@ -107,7 +107,7 @@ pub fn write_run(model: ToWrite<'_>, dir: &Path) -> Result<Vec<PathBuf>, ModelFi
 pub fn write_model(model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError> {
     let precision = model.precision();
     let format = formats::for_output(path, precision).ok_or_else(|| {
-        let written: Vec<String> = formats::FORMATS
+        let written: Vec<String> = formats::WRITERS
             .iter()
             .filter(|f| f.precision() == precision)
             .filter_map(|f| f.about().writes)

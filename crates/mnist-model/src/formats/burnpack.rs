@@ -10,7 +10,7 @@ use mnist_dataset::Dataset;
 use serde::{Deserialize, Serialize};
 
 use super::types::not_written;
-use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite};
+use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite, Writer};
 use crate::error::{ModelFileError, corrupt, write_error};
 use crate::layout::{ARCHITECTURE_FILE, MODEL_FILE, SAFETENSORS_FILE};
 use crate::mlp::{Mlp, MlpConfig};
@@ -69,7 +69,9 @@ impl Format for Burnpack {
         }
         read_beside_description(file.name, device)
     }
+}
 
+impl Writer for Burnpack {
     /// Writes `path` and the `model.json` beside it.
     fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError> {
         let ToWrite::F32 {

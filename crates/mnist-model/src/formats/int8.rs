@@ -7,7 +7,7 @@ use std::path::Path;
 use burn::prelude::*;
 
 use super::types::not_written;
-use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite, Weights};
+use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite, Weights, Writer};
 use crate::error::{ModelFileError, corrupt, write_error};
 use crate::layout::INT8_FILE;
 use crate::provenance::named_dataset;
@@ -40,7 +40,9 @@ impl Format for Int8Safetensors {
             dataset,
         })
     }
+}
 
+impl Writer for Int8Safetensors {
     fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError> {
         let ToWrite::Int8(int8) = model else {
             return Err(not_written(self, model, path));

@@ -12,7 +12,7 @@ use mnist_keras::{Activation, Dense, KerasError};
 use mnist_dataset::Dataset;
 
 use super::types::not_written;
-use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite};
+use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite, Writer};
 use crate::error::{ModelFileError, write_error};
 use crate::layout::KERAS_FILE;
 use crate::mlp::{CLASSES, INPUTS, Mlp, MlpConfig};
@@ -53,7 +53,9 @@ impl Format for Keras {
             named_dataset(file.name, keras_dataset(file.name, file.bytes)?)?,
         ))
     }
+}
 
+impl Writer for Keras {
     fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError> {
         let ToWrite::F32 { mlp, dataset, .. } = model else {
             return Err(not_written(self, model, path));

@@ -7,7 +7,9 @@ mod burnpack;
 mod int8;
 mod keras;
 mod onnx;
+mod onnx_graph;
 mod onnx_int8;
+mod onnx_int8_graph;
 mod pytorch;
 mod safetensors;
 mod torch_layout;
@@ -15,8 +17,8 @@ mod types;
 
 pub use burnpack::{FORMAT_VERSION, ModelDescription, read_description, read_run};
 pub use onnx::{ONNX_INPUT, ONNX_OUTPUT};
-pub use onnx_int8::int8_onnx_bytes;
-pub use types::{About, Format, Match, ModelFile, Precision, ReadModel, ToWrite, Weights};
+pub use onnx_int8_graph::int8_onnx_bytes;
+pub use types::{About, Format, Match, ModelFile, Precision, ReadModel, ToWrite, Weights, Writer};
 
 /// Every format, in the order detection asks them. Content decides before any extension does;
 /// among contents the int8 file (a safetensors file with its own metadata) comes before f32
@@ -26,6 +28,16 @@ pub static FORMATS: &[&dyn Format] = &[
     &int8::Int8Safetensors,
     &keras::Keras,
     &pytorch::PyTorch,
+    &safetensors::Safetensors,
+    &onnx::Onnx,
+    &onnx_int8::OnnxInt8,
+];
+
+/// The formats that are written, each also in [`FORMATS`], with [`About::writes`] set.
+pub static WRITERS: &[&dyn Writer] = &[
+    &burnpack::Burnpack,
+    &int8::Int8Safetensors,
+    &keras::Keras,
     &safetensors::Safetensors,
     &onnx::Onnx,
     &onnx_int8::OnnxInt8,
@@ -50,9 +62,9 @@ pub fn detect(file: &ModelFile<'_>) -> &'static dyn Format {
 
 /// The format a file named `path` is written in for a model of `precision`: the one whose
 /// extension `path` has.
-pub fn for_output(path: &std::path::Path, precision: Precision) -> Option<&'static dyn Format> {
+pub fn for_output(path: &std::path::Path, precision: Precision) -> Option<&'static dyn Writer> {
     let extension = types::extension(path)?;
-    FORMATS
+    WRITERS
         .iter()
         .find(|f| f.precision() == precision && f.about().writes == Some(extension.as_str()))
         .copied()
@@ -61,8 +73,8 @@ pub fn for_output(path: &std::path::Path, precision: Precision) -> Option<&'stat
 /// The formats every run directory holds for a model of `precision`, with their file names.
 pub fn run_formats(
     precision: Precision,
-) -> impl Iterator<Item = (&'static dyn Format, &'static str)> {
-    FORMATS
+) -> impl Iterator<Item = (&'static dyn Writer, &'static str)> {
+    WRITERS
         .iter()
         .filter(move |f| f.precision() == precision)
         .filter_map(|f| f.about().run_file.map(|file| (*f, file)))
@@ -122,6 +134,17 @@ mod tests {
                 "model.safetensors"
             ]
         );
+    }
+
+    #[test]
+    fn the_writers_are_the_formats_that_name_an_extension_to_write() {
+        let writing: Vec<_> = FORMATS
+            .iter()
+            .filter(|f| f.about().writes.is_some())
+            .map(|f| f.name())
+            .collect();
+        let writers: Vec<_> = WRITERS.iter().map(|f| f.name()).collect();
+        assert_eq!(writers, writing);
     }
 
     #[test]

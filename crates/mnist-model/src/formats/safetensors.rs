@@ -15,7 +15,7 @@ use safetensors::{Dtype, SafeTensors};
 
 use super::torch_layout::{Direction, config_from_shapes, names};
 use super::types::not_written;
-use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite};
+use super::types::{About, Format, ModelFile, Precision, ReadModel, ToWrite, Writer};
 use crate::error::{ModelFileError, corrupt, write_error};
 use crate::layout::SAFETENSORS_FILE;
 use crate::mlp::{Mlp, MlpConfig};
@@ -48,7 +48,9 @@ impl Format for Safetensors {
             named_dataset(file.name, safetensors_dataset(file.name, file.bytes)?)?,
         ))
     }
+}
 
+impl Writer for Safetensors {
     /// The same weights always give the same bytes (see [`canonical_header`]).
     fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError> {
         let ToWrite::F32 {

@@ -169,8 +169,8 @@ pub struct About {
     pub name: &'static str,
     /// The kind of model it holds.
     pub precision: Precision,
-    /// The extension of the files it writes (without the dot), if it writes any: a path with
-    /// it is written in this format by [`crate::write_model`].
+    /// The extension of the files it writes (without the dot), if it is a [`Writer`]: a path
+    /// with it is written in this format by [`crate::write_model`].
     pub writes: Option<&'static str>,
     /// The file `train` writes in this format into every run directory, if it writes one.
     pub run_file: Option<&'static str>,
@@ -178,7 +178,7 @@ pub struct About {
     pub read_extensions: &'static [&'static str],
 }
 
-/// A model file format: how a file in it is recognised, read and written. Each format is one
+/// A model file format: how a file in it is recognised and read (written: [`Writer`]). Each format is one
 /// module under `formats/` and one entry of [`crate::formats::FORMATS`]; callers go through
 /// [`crate::model_files`], which picks the format, never through a format itself.
 pub trait Format: Sync {
@@ -189,8 +189,6 @@ pub trait Format: Sync {
     fn recognises(&self, file: &ModelFile<'_>) -> bool;
     /// Reads the model `file` holds.
     fn read(&self, file: &ModelFile<'_>, device: &Device) -> Result<ReadModel, ModelFileError>;
-    /// Writes `model` to `path` atomically (a temporary file, then a rename).
-    fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError>;
 
     /// Whether `file` is in this format: by content, else by extension.
     fn detect(&self, file: &ModelFile<'_>) -> Match {
@@ -215,6 +213,15 @@ pub trait Format: Sync {
     fn precision(&self) -> Precision {
         self.about().precision
     }
+}
+
+/// A format that is written, not only read: one entry of [`crate::formats::WRITERS`]. Writing
+/// is an interface apart from [`Format`] because a trait object's table keeps every method it
+/// names: a build that only reads (the browser page) links no writer, no HDF5 or zip writer
+/// and no ONNX exporter.
+pub trait Writer: Format {
+    /// Writes `model` to `path` atomically (a temporary file, then a rename).
+    fn write(&self, model: ToWrite<'_>, path: &Path) -> Result<(), ModelFileError>;
 }
 
 /// The error of a format asked to write a model of the other precision or one it does not

@@ -8,9 +8,9 @@ use clap::Parser;
 /// flags named here are checked by the `documented_commands` test.
 const EXAMPLES: &str = "\
 Examples:
-  infer photo.jpg scans/                             one digit an image, with the default model
-  infer --model artifacts/mlp-256-128-best --number --save-preprocessed seen/ meter.jpg
-  infer --model artifacts/mlp-128 --test             accuracy and confusion on the test set
+  infer photo.jpg scans/                    one digit each, the default model
+  infer --number --save-preprocessed seen/ docs/examples/squared-2026.jpg
+  infer --model artifacts/mlp-128 --test    accuracy on the test set
 
 Guide: docs/inference.md";
 

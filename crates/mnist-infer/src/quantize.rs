@@ -20,13 +20,14 @@ use crate::{Digit, LoadedModel, Model};
 /// Shown after the options.
 const EXAMPLES: &str = "\
 Examples:
-  quantize artifacts/mlp-256-128                   writes artifacts/mlp-256-128/model-int8.safetensors
-  quantize torch-mlp.safetensors --calibration 2000 --no-eval     writes torch-mlp-int8.safetensors
-  quantize model.keras --dataset fashion-mnist --out small.safetensors --onnx small.onnx";
+  quantize artifacts/mlp-256-128    writes its model-int8.safetensors
+  quantize torch-mlp.safetensors --calibration 2000 --no-eval
+  quantize model.keras --dataset fashion-mnist --onnx small.onnx
 
-/// Quantize a model to int8 (per-channel int8 weights, int8 activations calibrated on
-/// training images, integer arithmetic only) and compare its test accuracy with the f32
-/// model's; `infer --model <int8 file>` reads the result.
+Guide: docs/small-models.md";
+
+/// Quantize a model to int8 (integer arithmetic only) and compare its test accuracy with the
+/// f32 model's; `infer --model` reads the int8 file.
 #[derive(Debug, Parser)]
 #[command(name = "quantize", version, after_help = EXAMPLES)]
 pub struct Args {

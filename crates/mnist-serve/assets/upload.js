@@ -6,6 +6,15 @@ import { showResult, showMessage } from './reading.js';
 
 const HINT = 'Choose or drop a photo of a digit, a number or (for a Fashion-MNIST model) a product.';
 
+let guarded = false;
+
+/** A file dropped beside a drop zone would make the browser leave the page to show it. */
+function guardAgainstStrayDrops() {
+  if (guarded) return;
+  guarded = true;
+  for (const type of ['dragover', 'drop']) document.addEventListener(type, e => e.preventDefault());
+}
+
 /**
  * Makes `drop` (a focusable element around the file `input`) open the file chooser on a
  * click, Enter or Space, and take a dropped file; the photo shows in `preview`, the answer
@@ -62,6 +71,7 @@ export function createUpload({ drop, input, numberToggle, preview, result, read,
     }
   }
 
+  guardAgainstStrayDrops();
   drop.addEventListener('click', event => { if (event.target !== input) input.click(); });
   drop.addEventListener('keydown', e => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input.click(); } });
   input.addEventListener('change', () => { if (input.files[0]) choose(input.files[0]); });

@@ -9,9 +9,9 @@ use clap::Parser;
 /// flags named here are checked by mnist-infer's `documented_commands` test.
 const EXAMPLES: &str = "\
 Examples:
-  serve                                   every run under artifacts/, at http://127.0.0.1:8080/
+  serve                                  every run under artifacts/, port 8080
   serve --runs artifacts/sweep --bind 127.0.0.1:9000
-  curl -s --data-binary @seven.jpg 'http://127.0.0.1:8080/api/predict?run=mlp-256-128'
+  curl -s --data-binary @seven.jpg '127.0.0.1:8080/api/predict?run=mlp-256-128'
 
 Guide: docs/studio.md (the pages and the JSON API)";
 

@@ -10,9 +10,9 @@ use crate::overrides::Overrides;
 /// configs and flags named here are checked by mnist-infer's `documented_commands` test.
 const EXAMPLES: &str = "\
 Examples:
-  train --config configs/mlp-256-128.toml               the default run, into artifacts/mlp-256-128
+  train --config configs/mlp-256-128.toml      the default run
   train --config configs/mlp-256-128.toml --epochs 2 --out /tmp/quick
-  train --resume --out artifacts/mlp-256-128            go on after Ctrl-C, a crash or kill -9
+  train --resume --out artifacts/mlp-256-128   go on after Ctrl-C or kill -9
 
 Guide: docs/training-and-configs.md";
 

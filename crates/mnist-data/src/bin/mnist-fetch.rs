@@ -11,9 +11,9 @@ use mnist_data::{Dataset, FetchOptions, Mnist, MnistFile, fetch};
 /// flags named here are checked by mnist-infer's `documented_commands` test.
 const EXAMPLES: &str = "\
 Examples:
-  mnist-fetch                                 MNIST, into ~/.cache/mnist-burn/mnist
+  mnist-fetch                                MNIST, into ~/.cache/mnist-burn
   mnist-fetch --dataset fashion-mnist
-  mnist-fetch --data-dir ~/Downloads/mnist    verify four files you downloaded yourself
+  mnist-fetch --data-dir ~/Downloads/mnist   verify files of your own
 
 Guide: docs/training-and-configs.md (Data)";
 

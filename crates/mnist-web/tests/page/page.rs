@@ -102,18 +102,6 @@ fn assert_same_reading(page: &Value, native: &Value, what: &str) {
     }
 }
 
-/// The page's full answer (through `window.digitReader`, what the display shows) for the
-/// file chosen in the input `id`.
-async fn page_reading_of_file(client: &Client, id: &str, number: bool) -> Value {
-    let script = "const [id, number, done] = arguments;
-        const file = document.getElementById(id).files[0];
-        window.digitReader.read(file, number).then(done, e => done({ error: e.message }));";
-    client
-        .execute_async(script, vec![json!(id), json!(number)])
-        .await
-        .expect("script runs")
-}
-
 /// The canvas as the PNG the page reads, and the page's answer for it.
 async fn canvas_and_reading(client: &Client) -> (Vec<u8>, Value) {
     let script = "const done = arguments[0];
@@ -278,23 +266,36 @@ async fn drawn_digits_are_read_as_infer_reads_them(client: &Client, infer: &dyn 
 
 async fn photos_are_read_as_infer_reads_them(client: &Client, infer: &dyn Model, dir: &Path) {
     let mut maker = PhotoMaker::new(33);
+    let mut photos = Vec::new();
     for (i, count) in [1usize, 1, 1, 3, 4].into_iter().enumerate() {
         let digits: Vec<_> = (0..count)
             .map(|d| support::test_digit(40 + 7 * i + d))
             .collect();
         let photo = maker.photo(&digits, (300, 900));
-        let number = count > 1;
-        let path = dir.join(format!("photo-{i}.jpg"));
-        std::fs::write(&path, &photo.jpeg).expect("photo written");
-        let toggle = client
-            .find(Locator::Id("upload-number"))
-            .await
-            .expect("number box");
-        if toggle.is_selected().await.expect("state") != number {
-            toggle.click().await.expect("toggled");
+        let what = format!("photo {i} ({})", photo.conditions);
+        if i == 0 {
+            let portrait = as_portrait_phone_photo(&photo.jpeg);
+            photos.push(("portrait.jpg".into(), portrait, false, Via::Chooser));
         }
-        choose_file(client, "file", &path).await;
-        let expected = native(infer, &photo.jpeg, number);
+        photos.push((what, photo.jpeg, count > 1, Via::Chooser));
+    }
+    // The README's example photos, dropped on the zone as a user drags them there.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
+    for (name, number) in [("red-4.jpg", false), ("squared-2026.jpg", true)] {
+        let bytes = std::fs::read(examples.join(name)).expect("an example photo");
+        photos.push((name.into(), bytes, number, Via::Drop));
+    }
+    for (i, (what, bytes, number, via)) in photos.into_iter().enumerate() {
+        set_upload_number(client, number).await;
+        let expected = native(infer, &bytes, number);
+        match via {
+            Via::Chooser => {
+                let path = dir.join(format!("photo-{i}.jpg"));
+                std::fs::write(&path, &bytes).expect("photo written");
+                choose_file(client, "file", &path).await;
+            }
+            Via::Drop => drop_photo(client, &bytes).await,
+        }
         let label = if number {
             &expected["number"]
         } else {
@@ -305,23 +306,95 @@ async fn photos_are_read_as_infer_reads_them(client: &Client, infer: &dyn Model,
              const p = r.querySelector('[data-testid=upload-prediction]');
              return r.getAttribute('aria-busy') === 'false' && p && p.textContent === {label} ? p.textContent : null;"
         );
-        wait_until(
-            client,
-            &script,
-            &format!("photo {i} read as {label}"),
-            ERRORS,
-        )
-        .await;
-        let answer = page_reading_of_file(client, "file", number).await;
-        assert_same_reading(
-            &answer,
-            &expected,
-            &format!("photo {i} ({})", photo.conditions),
-        );
-        if number {
+        wait_until(client, &script, &format!("{what} read as {label}"), ERRORS).await;
+        let answer = page_reading_of_bytes(client, &bytes, number).await;
+        assert_same_reading(&answer, &expected, &what);
+        if number && matches!(via, Via::Chooser) {
             screenshot(client, "web-upload.png").await;
         }
     }
+    // A file dropped beside the zone must not make the browser leave the page to show it
+    // (a script's event has no default action, so what is checked is that it is cancelled).
+    let script = "const e = new DragEvent('drop', { dataTransfer: new DataTransfer(), bubbles: true, cancelable: true });
+        document.querySelector('h1, header, body').dispatchEvent(e);
+        return e.defaultPrevented;";
+    let kept = client
+        .execute(script, vec![])
+        .await
+        .expect("dropped beside");
+    assert_eq!(kept, json!(true), "a drop beside the zone is not cancelled");
+}
+
+/// How a photo reaches the page.
+enum Via {
+    /// The file chooser behind the drop zone.
+    Chooser,
+    /// A file dropped on the zone.
+    Drop,
+}
+
+async fn set_upload_number(client: &Client, number: bool) {
+    let toggle = client
+        .find(Locator::Id("upload-number"))
+        .await
+        .expect("number box");
+    if toggle.is_selected().await.expect("state") != number {
+        toggle.click().await.expect("toggled");
+    }
+}
+
+/// Drops a JPEG holding `bytes` on the upload zone, with the events a browser sends for a
+/// file dragged from the desktop.
+async fn drop_photo(client: &Client, bytes: &[u8]) {
+    let script = "const [bytes, done] = arguments;
+        const file = new File([new Uint8Array(bytes)], 'dropped.jpg', { type: 'image/jpeg' });
+        const data = new DataTransfer();
+        data.items.add(file);
+        const zone = document.getElementById('drop');
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+          zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+        }
+        done(null);";
+    client
+        .execute_async(script, vec![json!(bytes)])
+        .await
+        .expect("dropped");
+}
+
+/// The page's full answer (through `window.digitReader`) for a file holding `bytes`.
+async fn page_reading_of_bytes(client: &Client, bytes: &[u8], number: bool) -> Value {
+    let script = "const [bytes, number, done] = arguments;
+        const file = new File([new Uint8Array(bytes)], 'photo.jpg', { type: 'image/jpeg' });
+        window.digitReader.read(file, number).then(done, e => done({ error: e.message }));";
+    client
+        .execute_async(script, vec![json!(bytes), json!(number)])
+        .await
+        .expect("script runs")
+}
+
+/// `jpeg` as a phone in portrait stores it: the pixels a quarter turn off, EXIF orientation 6
+/// saying how to turn them upright.
+fn as_portrait_phone_photo(jpeg: &[u8]) -> Vec<u8> {
+    use image::ImageEncoder;
+    let stored = image::load_from_memory(jpeg)
+        .expect("decodes")
+        .rotate270()
+        .to_rgb8();
+    let mut exif = b"MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    exif.extend(6u16.to_be_bytes());
+    exif.extend([0, 0, 0, 0, 0, 0]);
+    let mut bytes = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90);
+    encoder.set_exif_metadata(exif).expect("exif");
+    encoder
+        .write_image(
+            stored.as_raw(),
+            stored.width(),
+            stored.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .expect("encodes");
+    bytes
 }
 
 async fn bad_images_get_a_message(client: &Client, dir: &Path) {

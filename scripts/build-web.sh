@@ -65,9 +65,9 @@ mkdir -p "$out/model"
 rm -f "$out"/*.js "$out"/*.wasm "$out"/*.css "$out"/index.html "$out"/model/*
 wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
   --out-dir "$out" "$wasm"
-cp crates/mnist-web/page/{index.html,errors.js,page.js,page.css} "$out/"
-# The studio's own modules, unchanged: one drawing pad and one reading display for both pages.
-for module in style.css charts.js reading.js draw.js upload.js; do
+cp crates/mnist-web/page/{index.html,page.js,page.css} "$out/"
+# The studio's own files, unchanged: one error line, drawing pad and reading display for both pages.
+for module in style.css errors.js charts.js reading.js draw.js upload.js; do
   cp "crates/mnist-serve/assets/$module" "$out/"
 done
 model_name="$(basename "$model")"

@@ -5,7 +5,8 @@
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-/** Creates an element: `h('div', {class: 'x'}, 'text', child)`. Text is never parsed as HTML. */
+/** Creates an element: `h('div', {class: 'x', style: {width: '5%'}}, 'text', child)`. Text is
+ * never parsed as HTML. */
 function h(tag, attrs, ...children) {
   const el = tag.startsWith('svg:')
     ? document.createElementNS(SVG_NS, tag.slice(4))
@@ -13,6 +14,9 @@ function h(tag, attrs, ...children) {
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    // Through the CSSOM, not a style attribute: the static page's Content Security Policy
+    // (style-src 'self') blocks inline style attributes, but not properties set by script.
+    else if (key === 'style') Object.assign(el.style, value);
     else el.setAttribute(key, value === true ? '' : String(value));
   }
   for (const child of children.flat()) {
@@ -130,7 +134,7 @@ function barList(items, { testid } = {}) {
     items.map(item => h('li', { class: item.highlight ? 'top' : null },
       h('span', { class: 'bar-label', title: item.label }, item.label),
       h('span', { class: 'bar-track' },
-        h('span', { class: 'bar-fill', style: `width:${Math.max(0, Math.min(1, item.value)) * 100}%` })),
+        h('span', { class: 'bar-fill', style: { width: `${Math.max(0, Math.min(1, item.value)) * 100}%` } })),
       h('span', { class: 'bar-text' }, item.text))));
 }
 
@@ -150,7 +154,7 @@ function confusionHeatmap(confusion, classes) {
         const alpha = right ? 0.15 + 0.75 * share : Math.min(0.9, Math.sqrt(share) * 2.2);
         const colour = right ? `rgba(34,139,84,${alpha.toFixed(3)})` : `rgba(206,52,52,${alpha.toFixed(3)})`;
         return h('td', {
-          style: `background:${count ? colour : 'transparent'};color:${alpha > 0.55 ? '#fff' : 'inherit'}`,
+          style: { background: count ? colour : 'transparent', color: alpha > 0.55 ? '#fff' : 'inherit' },
           title: `true ${classes[truth]}, predicted ${classes[predicted]}: ${count} (${(100 * share).toFixed(1)}% of ${classes[truth]})`,
         }, count || '');
       }));

@@ -7,7 +7,7 @@ use axum::routing::get;
 
 /// Every file of the page: its path, content type and contents. The scripts are ES modules
 /// that import each other by relative paths, so they also work copied to a static folder.
-const FILES: [(&str, &str, &str); 9] = [
+const FILES: [(&str, &str, &str); 10] = [
     (
         "/",
         "text/html; charset=utf-8",
@@ -17,6 +17,12 @@ const FILES: [(&str, &str, &str); 9] = [
         "/style.css",
         "text/css; charset=utf-8",
         include_str!("../assets/style.css"),
+    ),
+    // Keeps and shows script errors; a classic script, loaded first, shared with the static page.
+    (
+        "/errors.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/errors.js"),
     ),
     // The entry: the model picker, the routes and the status line.
     (

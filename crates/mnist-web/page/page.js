@@ -49,8 +49,11 @@ async function chooseModel(file) {
     state.drawing.predictSoon(0);
     state.upload.predict();
   } catch (error) {
+    // The reader's messages name the file already (as `infer`'s do); a trap may not.
+    const why = error.message.replace(/\.$/, '');
+    const text = why.startsWith(file.name) ? why : `${file.name}: ${why}`;
     const kept = state.description ? ` The page keeps ${state.description.model}.` : '';
-    setStatus(`${file.name}: ${error.message}.${kept}`, true);
+    setStatus(`${text}.${kept}`, true);
   }
 }
 

@@ -5,6 +5,12 @@ use wasm_bindgen::prelude::*;
 
 use crate::reader::PageReader;
 
+/// Runs when the module is instantiated.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
 /// A model loaded in the page (`new Reader(name, bytes)`).
 #[wasm_bindgen]
 pub struct Reader(PageReader);

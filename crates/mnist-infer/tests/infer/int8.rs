@@ -173,7 +173,10 @@ fn quantize_refuses_bad_input_naming_the_file() {
         examples.lines().filter(|l| l.contains("quantize ")).count(),
         3
     );
-    assert!(help.trim_end().ends_with(".onnx"), "{help}");
+    assert!(
+        help.trim_end().ends_with("Guide: docs/small-models.md"),
+        "{help}"
+    );
 }
 
 /// `infer`'s logits for the int8 file are `mnist-int8`'s, exactly, on every test image: the

@@ -57,7 +57,19 @@ impl Format for Burnpack {
         file.bytes.starts_with(&MAGIC)
     }
 
+    /// Also the fallback for a file no format recognises, which is said plainly rather than
+    /// read as a damaged Burnpack file.
     fn read(&self, file: &ModelFile<'_>, device: &Device) -> Result<ReadModel, ModelFileError> {
+        if !self.recognises(file) && file.extension().as_deref() != Some("bpk") {
+            let formats: Vec<&str> = super::FORMATS.iter().map(|f| f.name()).collect();
+            return Err(corrupt(
+                file.name,
+                format!(
+                    "its content is in none of the model formats this tool knows ({})",
+                    formats.join(", ")
+                ),
+            ));
+        }
         if !file.on_disk {
             return Err(ModelFileError::Unsupported {
                 path: file.name.to_path_buf(),
@@ -267,6 +279,31 @@ mod tests {
             message.contains("model.json: cannot read the model architecture"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_file_in_no_format_is_named_as_such_not_as_a_damaged_burnpack() {
+        let device = Device::default();
+        let jpeg = b"\xff\xd8\xff\xe0\0\x10JFIF\0";
+        for on_disk in [false, true] {
+            let file = ModelFile {
+                name: Path::new("photo.jpg"),
+                bytes: jpeg,
+                on_disk,
+            };
+            let message = crate::formats::detect(&file)
+                .read(&file, &device)
+                .expect_err("a photo is no model")
+                .to_string();
+            assert!(
+                message.starts_with("photo.jpg: not a readable model file: its content is in none"),
+                "{message}"
+            );
+            assert!(
+                message.contains("Keras") && !message.contains("model.json"),
+                "{message}"
+            );
+        }
     }
 
     #[test]

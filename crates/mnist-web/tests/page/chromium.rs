@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use image::GrayImage;
@@ -68,6 +69,8 @@ pub async fn connect(driver: &Driver) -> Client {
                      "--window-size=1300,1000", "--force-device-scale-factor=1"],
         }),
     );
+    // Chromium keeps its console (errors, uncaught exceptions, failed loads) for `browser_errors`.
+    capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let attempt = ClientBuilder::new(HttpConnector::new())
@@ -82,6 +85,47 @@ pub async fn connect(driver: &Driver) -> Client {
             Err(e) => panic!("cannot start Chromium through chromedriver: {e}"),
         }
     }
+}
+
+/// chromedriver's log command (`POST /session/{id}/se/log`, as Selenium sends it): the
+/// browser's console entries since the last call. WebDriver has no standard command for it.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
+    }
+}
+
+/// What Chromium's console showed as an error since the last call: `console.error`, an
+/// uncaught exception or rejection, a file that failed to load. Read from the browser's own
+/// log, so a page script that breaks (or never installs) its error collector hides nothing.
+pub async fn browser_errors(client: &Client) -> Vec<String> {
+    let log = client
+        .issue_cmd(BrowserLog)
+        .await
+        .expect("chromedriver's log");
+    log.as_array()
+        .expect("log entries")
+        .iter()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 /// Evaluates `script` until it returns something truthy, or panics with `what` (and what

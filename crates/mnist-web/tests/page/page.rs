@@ -6,10 +6,10 @@ use std::process::Command;
 use burn::prelude::*;
 use fantoccini::{Client, Locator};
 use mnist_model::Dataset;
-use mnist_read::{LoadedModel, Mode, Model, read_image};
+use mnist_read::{JsonResult, LoadedModel, Model, mode_for, prepare_file, read_all};
 use serde_json::{Value, json};
 
-use crate::chromium::{connect, draw, start_driver, wait_until};
+use crate::chromium::{browser_errors, connect, draw, start_driver, wait_until};
 use crate::server::StaticServer;
 use crate::support;
 use crate::support::photo::PhotoMaker;
@@ -51,7 +51,7 @@ fn build_page(run: &Path, out: &Path) -> String {
 }
 
 /// The gzip'd size of the page's code (weights apart) from build-web.sh's line
-/// `code (wasm + JS + HTML + CSS): 2576 KiB, 820 KiB gzip`.
+/// `code (wasm + JS + HTML + CSS): 2582 KiB, 823 KiB gzip`.
 fn code_gzip_kib(printed: &str) -> u64 {
     let line = printed
         .lines()
@@ -66,12 +66,30 @@ fn code_gzip_kib(printed: &str) -> u64 {
         .unwrap_or_else(|e| panic!("{gzip:?} in {line:?}: {e}"))
 }
 
-/// What `infer` reads in `bytes`: the very library call it makes, natively.
-fn native(model: &dyn Model, bytes: &[u8], number: bool) -> Value {
-    let mode = if number { Mode::Number } else { Mode::Digit };
-    read_image(model, bytes, mode, &Device::default())
-        .expect("a readable image")
-        .answer(Dataset::MNIST)
+/// What `infer --json` answers for the image file `path`: the calls its `main` makes
+/// (`prepare_file`, then `read_all` over the files given), natively.
+fn infer_reads(model: &dyn Model, path: &Path, number: bool) -> Value {
+    let mode = mode_for(Dataset::MNIST, number).expect("MNIST reads numbers");
+    let (_, prepared) = prepare_file(path, mode)
+        .unwrap_or_else(|e| panic!("infer cannot read {}: {e}", path.display()));
+    let reading = read_all(model, &[&prepared], &Device::default())
+        .pop()
+        .expect("one reading per file");
+    let result = JsonResult::new(Some(path), Ok(&reading), mode, Dataset::MNIST);
+    serde_json::to_value(result).expect("readings serialise")
+}
+
+/// [`infer_reads`] of `bytes`, written to `dir` as the file `name`.
+fn infer_reads_bytes(
+    model: &dyn Model,
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    number: bool,
+) -> Value {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("image written");
+    infer_reads(model, &path, number)
 }
 
 fn assert_same_reading(page: &Value, native: &Value, what: &str) {
@@ -200,7 +218,7 @@ async fn the_static_page_reads_what_infer_reads_and_only_its_own_files() {
         .expect("timing");
     assert_eq!(settled(&client, "draw-result", "prediction").await, "–");
 
-    drawn_digits_are_read_as_infer_reads_them(&client, infer.as_ref()).await;
+    drawn_digits_are_read_as_infer_reads_them(&client, infer.as_ref(), out.path()).await;
     let timings: Value = client
         .execute_async(
             "const done = arguments[0];
@@ -236,11 +254,16 @@ async fn the_static_page_reads_what_infer_reads_and_only_its_own_files() {
         serde_json::from_value(client.execute(ERRORS, vec![]).await.expect("errors"))
             .expect("strings");
     assert!(errors.is_empty(), "the page logged errors: {errors:?}");
+    let console = browser_errors(&client).await;
+    assert!(
+        console.is_empty(),
+        "Chromium's console shows errors: {console:?}"
+    );
     client.close().await.expect("closed");
     only_the_folders_own_files_were_requested(&server, &page);
 }
 
-async fn drawn_digits_are_read_as_infer_reads_them(client: &Client, infer: &dyn Model) {
+async fn drawn_digits_are_read_as_infer_reads_them(client: &Client, infer: &dyn Model, dir: &Path) {
     let mut read = Vec::new();
     for index in 0..DRAWN {
         click(client, "clear").await;
@@ -248,7 +271,7 @@ async fn drawn_digits_are_read_as_infer_reads_them(client: &Client, infer: &dyn 
         draw(client, &support::test_digit(index)).await;
         let shown = settled(client, "draw-result", "prediction").await;
         let (png, answer) = canvas_and_reading(client).await;
-        let expected = native(infer, &png, false);
+        let expected = infer_reads_bytes(infer, dir, &format!("drawn-{index}.png"), &png, false);
         assert_same_reading(&answer, &expected, &format!("drawn test digit {index}"));
         assert_eq!(shown, expected["label"].as_str().unwrap_or_default());
         read.push((support::mnist().test.label(index), shown));
@@ -280,20 +303,16 @@ async fn photos_are_read_as_infer_reads_them(client: &Client, infer: &dyn Model,
         photos.push((what, photo.jpeg, count > 1, Via::Chooser));
     }
     // The README's example photos, dropped on the zone as a user drags them there.
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
     for (name, number) in [("red-4.jpg", false), ("squared-2026.jpg", true)] {
-        let bytes = std::fs::read(examples.join(name)).expect("an example photo");
+        let bytes = std::fs::read(examples().join(name)).expect("an example photo");
         photos.push((name.into(), bytes, number, Via::Drop));
     }
     for (i, (what, bytes, number, via)) in photos.into_iter().enumerate() {
         set_upload_number(client, number).await;
-        let expected = native(infer, &bytes, number);
+        let name = format!("photo-{i}.jpg");
+        let expected = infer_reads_bytes(infer, dir, &name, &bytes, number);
         match via {
-            Via::Chooser => {
-                let path = dir.join(format!("photo-{i}.jpg"));
-                std::fs::write(&path, &bytes).expect("photo written");
-                choose_file(client, "file", &path).await;
-            }
+            Via::Chooser => choose_file(client, "file", &dir.join(name)).await,
             Via::Drop => drop_photo(client, &bytes).await,
         }
         let label = if number {
@@ -331,6 +350,11 @@ enum Via {
     Chooser,
     /// A file dropped on the zone.
     Drop,
+}
+
+/// The README's example photos.
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples")
 }
 
 async fn set_upload_number(client: &Client, number: bool) {
@@ -445,67 +469,132 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-async fn models_can_be_replaced_and_bad_ones_are_refused(client: &Client, run: &Path, dir: &Path) {
-    let name = |client: &Client| {
-        let client = client.clone();
-        async move {
-            client
-                .find(Locator::Css("[data-testid=model-name]"))
-                .await
-                .expect("model name")
-                .text()
-                .await
-                .expect("text")
-        }
-    };
-    let before = name(client).await;
-    assert!(before.contains("784-256-128-10"), "{before}");
+async fn model_name(client: &Client) -> String {
+    client
+        .find(Locator::Css("[data-testid=model-name]"))
+        .await
+        .expect("model name")
+        .text()
+        .await
+        .expect("text")
+}
 
-    // Damaged: the first half of the model file.
-    let bytes = std::fs::read(run.join("model.safetensors")).expect("model");
-    let damaged = dir.join("damaged.safetensors");
-    std::fs::write(&damaged, &bytes[..bytes.len() / 2]).expect("written");
-    choose_file(client, "model-file", &damaged).await;
+/// Chooses `file` as the model and waits until the page names it.
+async fn load_model(client: &Client, file: &Path) -> String {
+    choose_file(client, "model-file", file).await;
+    let name = file.file_name().and_then(|n| n.to_str()).expect("name");
+    let script = format!(
+        "const n = document.querySelector('[data-testid=model-name]').textContent;
+         return n.startsWith({}) ? n : null;",
+        json!(name)
+    );
+    let shown = wait_until(client, &script, name, ERRORS).await;
+    shown.as_str().unwrap_or_default().to_string()
+}
+
+/// Chooses `file` as the model and returns the page's refusal.
+async fn refused_model(client: &Client, file: &Path) -> String {
+    choose_file(client, "model-file", file).await;
     let status = wait_until(
         client,
         "const s = document.querySelector('[data-testid=model-status]');
          return !s.hidden && s.classList.contains('error') ? s.textContent : null;",
-        "the refusal",
+        &format!("the refusal of {}", file.display()),
         ERRORS,
     )
     .await;
-    let status = status.as_str().unwrap_or_default();
-    assert!(status.contains("damaged.safetensors"), "{status}");
-    assert!(status.contains("keeps"), "{status}");
-    assert_eq!(name(client).await, before, "the old model stays");
-    draw(client, &support::test_digit(0)).await;
-    assert_ne!(settled(client, "draw-result", "prediction").await, "–");
+    status.as_str().unwrap_or_default().to_string()
+}
 
-    // An int8 copy and the Keras file of the same run read like the original.
+async fn models_can_be_replaced_and_bad_ones_are_refused(client: &Client, run: &Path, dir: &Path) {
+    let before = model_name(client).await;
+    assert!(before.contains("784-256-128-10"), "{before}");
+
+    // Wrong or damaged files: each refused with a message naming it and why, and the page
+    // keeps reading with the model it had.
+    let bytes = std::fs::read(run.join("model.safetensors")).expect("model");
+    let damaged = dir.join("damaged.safetensors");
+    std::fs::write(&damaged, &bytes[..bytes.len() / 2]).expect("written");
+    let pickle = dir.join("state_dict.pt");
+    std::fs::write(&pickle, b"\x80\x02}q\x00.").expect("written");
+    let photo = std::fs::canonicalize(examples().join("red-4.jpg")).expect("example photo");
+    for (file, why) in [
+        (damaged, "not a readable model file"),
+        (photo, "none of the model formats"),
+        (run.join("model.onnx"), "ONNX"),
+        (run.join("model.bpk"), "model.json"),
+        (pickle, "save the state_dict with safetensors"),
+    ] {
+        let status = refused_model(client, &file).await;
+        let name = file.file_name().and_then(|n| n.to_str()).expect("name");
+        for needle in [name, why, "keeps"] {
+            assert!(
+                status.contains(needle),
+                "{}: `{needle}` not in {status:?}",
+                file.display()
+            );
+        }
+        assert_eq!(model_name(client).await, before, "the old model stays");
+        draw(client, &support::test_digit(0)).await;
+        assert_ne!(settled(client, "draw-result", "prediction").await, "–");
+    }
+
+    // An int8 copy, the Keras file of the same run, and PyTorch's safetensors of another
+    // architecture: each read as `infer` reads that file.
     let int8 = dir.join("model-int8.safetensors");
     std::fs::write(&int8, int8_copy(run)).expect("written");
+    let pytorch = dir.join("torch-784-128-10.safetensors");
+    write_pytorch_safetensors(&pytorch);
     for (file, architecture) in [
         (int8, "784-256-128-10"),
         (run.join("model.keras"), "784-256-128-10"),
+        (pytorch, "784-128-10"),
     ] {
-        choose_file(client, "model-file", &file).await;
-        let file_name = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .expect("name")
-            .to_string();
-        let script = format!(
-            "const n = document.querySelector('[data-testid=model-name]').textContent;
-             return n.startsWith({}) ? n : null;",
-            json!(file_name)
-        );
-        let shown = wait_until(client, &script, &file_name, ERRORS).await;
-        assert!(
-            shown.as_str().unwrap_or_default().contains(architecture),
-            "{shown}"
-        );
+        let shown = load_model(client, &file).await;
+        assert!(shown.contains(architecture), "{shown}");
+        let native = LoadedModel::load(&file, &Device::default())
+            .and_then(|loaded| loaded.into_model(1.0))
+            .unwrap_or_else(|e| panic!("infer cannot load {}: {e:#}", file.display()));
+        click(client, "clear").await;
+        draw(client, &support::test_digit(3)).await;
         assert_ne!(settled(client, "draw-result", "prediction").await, "–");
+        let (png, answer) = canvas_and_reading(client).await;
+        let name = format!("drawn-with-{architecture}.png");
+        let expected = infer_reads_bytes(native.as_ref(), dir, &name, &png, false);
+        assert_same_reading(&answer, &expected, &format!("{}", file.display()));
     }
+}
+
+/// A 784-128-10 model as PyTorch's `safetensors.torch.save_file(model.state_dict(), …)`
+/// writes one: `fc1.weight` [128, 784], …, f32, the metadata `{"format": "pt"}`, weights
+/// drawn as `nn.Linear` draws them (uniform in ±1/√fan_in), seeded.
+fn write_pytorch_safetensors(path: &Path) {
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+    use safetensors::tensor::{Dtype, TensorView};
+    let mut rng = StdRng::seed_from_u64(128);
+    let layers = [("fc1", 784usize, 128usize), ("fc2", 128, 10)];
+    let mut tensors = Vec::new();
+    for (name, inputs, outputs) in layers {
+        let bound = 1.0 / (inputs as f32).sqrt();
+        let mut values = |count: usize| -> Vec<u8> {
+            (0..count)
+                .flat_map(|_| rng.random_range(-bound..bound).to_le_bytes())
+                .collect()
+        };
+        tensors.push((
+            format!("{name}.weight"),
+            vec![outputs, inputs],
+            values(outputs * inputs),
+        ));
+        tensors.push((format!("{name}.bias"), vec![outputs], values(outputs)));
+    }
+    let views = tensors.iter().map(|(name, shape, bytes)| {
+        let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("a valid tensor");
+        (name.clone(), view)
+    });
+    let metadata = [("format".to_string(), "pt".to_string())].into();
+    safetensors::serialize_to_file(views, Some(metadata), path).expect("written");
 }
 
 /// The run's weights quantized as `train` quantizes them.

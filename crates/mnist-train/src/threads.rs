@@ -106,6 +106,8 @@ impl Drop for Spinners {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use rayon::prelude::*;
 
     use super::*;
@@ -119,6 +121,9 @@ mod tests {
                 .expect("pool"),
             keep_awake: true,
         };
+        let seen_by = |workers: &std::sync::Mutex<std::collections::HashSet<_>>| {
+            workers.lock().map_or(0, |w| w.len())
+        };
         for _ in 0..3 {
             let (sum, workers) = threads.run(|| {
                 let workers = std::sync::Mutex::new(std::collections::HashSet::new());
@@ -129,10 +134,17 @@ mod tests {
                         if let Ok(mut seen) = workers.lock() {
                             seen.insert(rayon::current_thread_index());
                         }
+                        // The first item waits for a second worker, so that a loaded machine
+                        // (other tests on both cores) cannot finish the work on one thread
+                        // before a spinner is scheduled; one that never comes fails below.
+                        let deadline = Instant::now() + Duration::from_secs(10);
+                        while i == 0 && seen_by(&workers) < 2 && Instant::now() < deadline {
+                            std::thread::yield_now();
+                        }
                         u64::from(i)
                     })
                     .sum();
-                (sum, workers.into_inner().map_or(0, |w| w.len()))
+                (sum, seen_by(&workers))
             });
             assert_eq!(sum, 200_000 * 199_999 / 2);
             assert!(workers >= 2, "the spinning workers took part ({workers})");

@@ -66,6 +66,25 @@ pub fn blocks() -> &'static [Block] {
     })
 }
 
+/// The lines of `file`'s `text`, numbered from 1, with its fenced blocks (fences included)
+/// blanked: the running text, for the checks that read it.
+pub fn prose_lines<'a>(file: &str, text: &'a str) -> Vec<(usize, &'a str)> {
+    let fenced: Vec<(usize, usize)> = parse_blocks(file, text)
+        .iter()
+        .map(|block| (block.line, block.line + block.body.len() + 1))
+        .collect();
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| {
+            let number = index + 1;
+            let inside = fenced
+                .iter()
+                .any(|&(open, close)| (open..=close).contains(&number));
+            (number, if inside { "" } else { line })
+        })
+        .collect()
+}
+
 fn parse_blocks(file: &str, text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut open: Option<(String, Block)> = None;

@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::documents::documents;
+use crate::documents::{documents, prose_lines};
 use crate::{fail_on, repo};
 
 /// GitHub's anchor for a heading: lower case, spaces to dashes, punctuation dropped.
@@ -25,14 +25,12 @@ fn links_between_pages_resolve() {
     let mut links = 0;
     for path in documents() {
         let text = fs::read_to_string(&path).expect("a document");
-        let mut in_block = false;
-        for (index, line) in text.lines().enumerate() {
-            if line.trim_start().starts_with("```") {
-                in_block = !in_block;
-            }
-            if in_block {
-                continue;
-            }
+        let name = path
+            .strip_prefix(repo())
+            .expect("in the repository")
+            .display()
+            .to_string();
+        for (number, line) in prose_lines(&name, &text) {
             for target in line
                 .split("](")
                 .skip(1)
@@ -48,13 +46,7 @@ fn links_between_pages_resolve() {
                 } else {
                     path.parent().expect("a folder").join(file)
                 };
-                let at = format!(
-                    "{}:{}",
-                    path.strip_prefix(repo())
-                        .expect("in the repository")
-                        .display(),
-                    index + 1
-                );
+                let at = format!("{name}:{number}");
                 let Ok(linked) = fs::read_to_string(&file).or_else(|e| {
                     if file.exists() {
                         Ok(String::new())

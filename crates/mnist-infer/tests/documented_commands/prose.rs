@@ -5,34 +5,17 @@
 use std::fs;
 
 use crate::bins::bins;
-use crate::documents::documents;
+use crate::documents::{documents, prose_lines};
 use crate::shell::{check_command, words};
 use crate::{fail_on, repo, require_binaries};
 
 /// The inline code spans of a Markdown text outside its fenced blocks, each with the line
 /// (from 1) it starts on. A span may run over a line break, as Markdown allows.
-fn code_spans(text: &str) -> Vec<(usize, String)> {
-    let mut prose = String::new();
-    let mut fence: Option<String> = None;
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        let marks: String = trimmed
-            .chars()
-            .take_while(|&c| c == '`' || c == '~')
-            .collect();
-        match &fence {
-            Some(open)
-                if trimmed.starts_with(open.as_str())
-                    && trimmed[marks.len()..].trim().is_empty() =>
-            {
-                fence = None;
-            }
-            Some(_) => {}
-            None if marks.len() >= 3 => fence = Some(marks),
-            None => prose.push_str(line),
-        }
-        prose.push('\n');
-    }
+fn code_spans(file: &str, text: &str) -> Vec<(usize, String)> {
+    let prose: String = prose_lines(file, text)
+        .into_iter()
+        .map(|(_, line)| format!("{line}\n"))
+        .collect();
     let mut spans = Vec::new();
     let mut rest = prose.as_str();
     let mut line = 1;
@@ -76,7 +59,7 @@ fn commands_quoted_in_the_text_name_what_exists() {
     for path in documents() {
         let text = fs::read_to_string(&path).expect("a document");
         let name = path.strip_prefix(repo()).expect("in the repository");
-        for (line, span) in code_spans(&text) {
+        for (line, span) in code_spans(&name.display().to_string(), &text) {
             let command = words(&span);
             if !is_checked_command(&command) {
                 continue;
@@ -104,7 +87,7 @@ fn commands_quoted_in_the_text_name_what_exists() {
 fn spans_are_found_across_lines_and_never_inside_fenced_blocks() {
     let text = "Run `cargo test\n--release` or ``a `b` c``.\n```sh\n`not a span`\n```\nend `x`";
     assert_eq!(
-        code_spans(text),
+        code_spans("test.md", text),
         [
             (1, "cargo test --release".to_string()),
             (2, "a `b` c".to_string()),

@@ -19,6 +19,9 @@
 # run divided by the steps in between. These counts travel between hosts where seconds do not.
 # Usage: scripts/bench-vs-pytorch.sh [REPETITIONS=5] [EPOCHS=4] [BATCH SIZES="32 128 512"] [BACKENDS="flex"]
 # (BACKENDS may add ndarray: `train` is then built with `--features ndarray`.)
+# TORCH_FLUSH_DENORMAL=1 runs PyTorch with torch.set_flush_denormal(True), the floating-point
+# mode of train's threads (crates/mnist-train/src/float_mode.rs); by default PyTorch runs as
+# its users run it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -27,6 +30,12 @@ epochs="${2:-4}"
 batches="${3:-32 128 512}"
 backends="${4:-flex}"
 threads=2
+torch_flags=()
+torch_mode="as installed"
+if [ "${TORCH_FLUSH_DENORMAL:-0}" = 1 ]; then
+  torch_flags=(--flush-denormal)
+  torch_mode="with torch.set_flush_denormal(True)"
+fi
 # Sourced with no arguments, or it would take this script's as packages to install.
 set --
 source scripts/torch-venv.sh
@@ -54,7 +63,7 @@ cpu_model="$(lscpu | sed -n 's/^Model name: *//p')"
 simd_flags="$(lscpu | sed -n 's/^Flags: *//p' | tr ' ' '\n' | grep -E '^(sse4_2|avx|avx2|fma|f16c|avx512[a-z_0-9]*|amx[a-z_0-9]*)$' | tr '\n' ' ')"
 echo "machine: $(nproc) cores, $cpu_model"
 echo "SIMD flags: $simd_flags"
-echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)'), $threads threads each; $reps repetitions x $epochs epochs"
+echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)') ($torch_mode), $threads threads each; $reps repetitions x $epochs epochs"
 
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 spread() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.3f-%.3f", lo, hi}'; }
@@ -79,7 +88,7 @@ for batch in $batches; do
       burn_runs[$backend]+=" $(epoch_times "$work/run/summary.json")"
     done
     torch_run="$(OMP_NUM_THREADS=$threads "$PYTHON" scripts/pytorch_mlp.py bench --threads $threads \
-      --batch-size "$batch" --epochs "$epochs" --seed "$rep" | cut -d' ' -f2- | median)"
+      "${torch_flags[@]}" --batch-size "$batch" --epochs "$epochs" --seed "$rep" | cut -d' ' -f2- | median)"
     torch_runs+=" $torch_run"
     for backend in $backends; do
       last="$(echo "${burn_runs[$backend]}" | awk '{print $NF}')"
@@ -149,7 +158,7 @@ print(s["minor_faults"], s["voluntary_switches"], s["involuntary_switches"])' "$
   # epoch 3, scripts/pytorch_mlp.py --counters): its start-up varies by tens of thousands of
   # page faults from run to run. Its instructions, where perf counts them, as for train.
   torch_bench=(env OMP_NUM_THREADS=$threads "$PYTHON" scripts/pytorch_mlp.py bench --threads $threads
-    --batch-size "$batch" --seed 1)
+    "${torch_flags[@]}" --batch-size "$batch" --seed 1)
   inside="$("${torch_bench[@]}" --epochs 3 --counters 2>&1 >/dev/null | sed -n 's/^per step: //p' \
     | sed -E 's/[a-z ]+ ([0-9.]+),?/\1 /g')"
   read -r faults voluntary involuntary <<<"$inside"

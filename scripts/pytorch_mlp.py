@@ -110,8 +110,16 @@ def cmd_train(args):
     print(f"pytorch: test accuracy {test_accuracy(model):.2f}%, saved {args.out}")
 
 
-def cmd_bench(args):
+def set_threads(args):
+    # Before the first parallel region: OpenMP's threads start with this thread's
+    # floating-point mode, so the flush applies to them too.
+    if args.flush_denormal:
+        torch.set_flush_denormal(True)
     torch.set_num_threads(args.threads)
+
+
+def cmd_bench(args):
+    set_threads(args)
     torch.manual_seed(args.seed)
     model = Net(tuple(args.hidden))
     # Validation split as in the Rust configs: the last 5000 training images are held out.
@@ -137,7 +145,7 @@ def cmd_recipe(args):
     """The default config's recipe, step for step: Adam 3e-3 (eps 1e-8), batch 256, one epoch of
     linear warm-up from lr/25, then cosine decay to 0 per batch, label smoothing 0.1, 8 epochs
     over the first 55 000 training images."""
-    torch.set_num_threads(args.threads)
+    set_threads(args)
     torch.manual_seed(args.seed)
     model = Net(tuple(args.hidden))
     x, y = load_split("train")
@@ -194,6 +202,8 @@ def main():
         else:
             p.add_argument("--threads", type=int, default=2)
             p.add_argument("--validation", type=int, default=5000)
+            p.add_argument("--flush-denormal", action="store_true",
+                           help="torch.set_flush_denormal(True), as train's threads run")
         if name == "bench":
             p.add_argument("--counters", action="store_true",
                            help="also print page faults and context switches per step (stderr)")

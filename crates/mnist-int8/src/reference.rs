@@ -91,7 +91,7 @@ pub fn activations(layers: &[DenseF32], pixels: &[u8]) -> Vec<Vec<f32>> {
             .weight
             .chunks_exact(layer.in_features.max(1))
             .zip(&layer.bias)
-            .map(|(row, b)| b + row.iter().zip(&x).map(|(w, v)| w * v).sum::<f32>())
+            .map(|(row, b)| b + dot(row, &x))
             .collect();
         if k + 1 < layers.len() {
             y.iter_mut().for_each(|v| *v = v.max(0.0));
@@ -100,6 +100,33 @@ pub fn activations(layers: &[DenseF32], pixels: &[u8]) -> Vec<Vec<f32>> {
         outputs.push(y);
     }
     outputs
+}
+
+/// `Σ w·x` in eight running sums, added up in a fixed order at the end.
+///
+/// One running sum is a chain of dependent additions the compiler may not reorder, so it runs
+/// one product at a time; eight independent ones become two SSE (or one AVX) multiply-adds a
+/// step, ≈ 5 × faster, which is most of the time `train` spends making its int8 copy
+/// (calibration runs this forward pass on 5 000 images). The order is the same on every CPU,
+/// so calibration, and the int8 file it gives, still do not depend on the machine.
+fn dot(row: &[f32], x: &[f32]) -> f32 {
+    const LANES: usize = 8;
+    let rows = row.chunks_exact(LANES);
+    let inputs = x.chunks_exact(LANES);
+    let tail: f32 = rows
+        .remainder()
+        .iter()
+        .zip(inputs.remainder())
+        .map(|(w, v)| w * v)
+        .sum();
+    let mut sums = [0.0f32; LANES];
+    for (w, v) in rows.zip(inputs) {
+        for lane in 0..LANES {
+            sums[lane] += w[lane] * v[lane];
+        }
+    }
+    let [a, b, c, d, e, f, g, h] = sums;
+    ((a + b) + (c + d)) + ((e + f) + (g + h)) + tail
 }
 
 /// The f32 logits of one image.

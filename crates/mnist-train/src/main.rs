@@ -13,6 +13,7 @@ mod config;
 mod divergence;
 mod epoch_log;
 mod finish;
+mod float_mode;
 mod host;
 mod int8;
 mod interrupt;

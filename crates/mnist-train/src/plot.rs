@@ -1,4 +1,8 @@
 //! `curves.png`: loss and accuracy per epoch, train and validation.
+//!
+//! Plotters draws into an RGB buffer and `png` encodes it, written whole or not at all by
+//! `mnist-atomic`. Plotters' own file output (`bitmap_encoder`) would pull a second, older
+//! `image` and `png` into the first build, and write the file in place.
 
 use std::path::Path;
 
@@ -15,15 +19,31 @@ pub fn draw_curves(records: &[EpochRecord], path: &Path) -> Result<(), String> {
         return Err("no finished epoch to plot".into());
     }
     register_font();
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let (left, right) = root.split_horizontally(SIZE.0 / 2);
-    let loss = |r: &EpochRecord| [r.train_loss, r.valid_loss];
-    let acc = |r: &EpochRecord| [r.train_acc, r.valid_acc];
-    panel(&left, records, "Loss (cross-entropy)", loss).map_err(|e| e.to_string())?;
-    panel(&right, records, "Accuracy (%)", acc).map_err(|e| e.to_string())?;
-    root.present()
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let mut pixels = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let (left, right) = root.split_horizontally(SIZE.0 / 2);
+        let loss = |r: &EpochRecord| [r.train_loss, r.valid_loss];
+        let acc = |r: &EpochRecord| [r.train_acc, r.valid_acc];
+        panel(&left, records, "Loss (cross-entropy)", loss).map_err(|e| e.to_string())?;
+        panel(&right, records, "Accuracy (%)", acc).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let png = encode_png(&pixels, SIZE).map_err(|e| format!("{}: {e}", path.display()))?;
+    mnist_atomic::write(path, &png).map_err(|e| e.to_string())
+}
+
+/// An 8-bit RGB image as PNG bytes.
+fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(bytes)
 }
 
 fn panel<DB: DrawingBackend>(
@@ -51,6 +71,15 @@ fn panel<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("epoch")
+        .x_labels((last as usize).min(12))
+        // Epochs are whole numbers: a tick between two epochs gets no label.
+        .x_label_formatter(&|x| {
+            if (x - x.round()).abs() < 1e-6 {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        })
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for (index, (label, color)) in [("train", BLUE), ("validation", RED)]

@@ -4,6 +4,7 @@
 mod cli;
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -29,11 +30,21 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
+        // `infer … | head -3`: the reader has what it wanted; stop as other Unix tools do,
+        // without a message.
+        Err(e) if reader_went_away(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `error` is stdout's reader having closed the pipe.
+fn reader_went_away(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// The loaded model and where it runs.
@@ -153,10 +164,9 @@ fn classify_images(args: &Args, loaded: &Loaded) -> anyhow::Result<bool> {
             }
             match outcome {
                 Ok(reading) => {
-                    println!(
-                        "{}",
-                        report::reading_line(path, &reading, mode, args.top_k.into(), dataset)
-                    );
+                    let line =
+                        report::reading_line(path, &reading, mode, args.top_k.into(), dataset);
+                    writeln!(std::io::stdout(), "{line}")?;
                     for warning in &reading.warnings {
                         eprintln!("warning: {}: {warning}", path.display());
                     }
@@ -175,7 +185,7 @@ fn classify_images(args: &Args, loaded: &Loaded) -> anyhow::Result<bool> {
             "results": json_results,
             "failed": failed,
         });
-        println!("{document:#}");
+        writeln!(std::io::stdout(), "{document:#}")?;
     } else if failed > 0 {
         eprintln!("{failed} of {} inputs failed", inputs.len());
     }
@@ -222,10 +232,11 @@ fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
             per_class_accuracy: evaluation.per_class_accuracy(),
             confusion: evaluation.confusion,
         };
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&json)?)?;
     } else {
-        println!("{}", evaluation.report(dataset));
-        println!("{}", report::confusion_table(&evaluation, dataset));
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", evaluation.report(dataset))?;
+        writeln!(out, "{}", report::confusion_table(&evaluation, dataset))?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::metrics::{EpochRecord, MetricsError, MetricsFile};
 use crate::progress;
+use crate::progress::say;
 
 /// Loss and accuracy over the batches of one pass, weighted by batch size.
 #[derive(Debug, Default, Clone, Copy)]
@@ -53,7 +54,7 @@ impl EpochLog {
         self.records.retain(|r| r.epoch != record.epoch);
         self.records.push(record);
         self.file.write(&self.records)?;
-        println!("{}", progress::epoch_line(&record, self.total_epochs));
+        say!("{}", progress::epoch_line(&record, self.total_epochs));
         Ok(())
     }
 

@@ -14,6 +14,7 @@ use crate::kernel_counts::PerStep;
 use crate::metrics::EpochRecord;
 use crate::plan::Plan;
 use crate::plot;
+use crate::progress::say;
 use crate::report;
 use crate::run_dir::{CHECKPOINT_DIR, CURVES_FILE, SUMMARY_FILE};
 
@@ -48,12 +49,12 @@ pub fn finish(plan: &Plan, model: Mlp, ran: Ran<'_>) -> anyhow::Result<()> {
     let model_path = save_model(&model, &config.model, dataset, &run.path)?;
     // The test set is touched once, here, after model selection on validation.
     let test = report::evaluate(&model, &plan.splits.test, device);
-    println!("{}", test.report(dataset));
+    say!("{}", test.report(dataset));
     let int8 = int8::write_copy(&run.path, dataset, &plan.splits.train, &plan.splits.test)
         .context("writing the int8 copy")?;
     let f32_bytes =
         std::fs::metadata(run.file(mnist_model::SAFETENSORS_FILE)).map_or(0, |m| m.len());
-    println!(
+    say!(
         "int8 copy: {} ({:.0} KB, {:.1} x smaller than the f32 weights), test accuracy {:.2}%",
         int8.path.display(),
         int8.bytes as f64 / 1024.0,
@@ -79,7 +80,7 @@ pub fn finish(plan: &Plan, model: Mlp, ran: Ran<'_>) -> anyhow::Result<()> {
     if let Err(e) = plot::draw_curves(records, &run.file(CURVES_FILE)) {
         eprintln!("warning: {CURVES_FILE} not drawn: {e}");
     }
-    println!(
+    say!(
         "saved {} ({} epochs, {:.1} s of training, {:.2} s per epoch)",
         model_path.display(),
         records.len(),
@@ -108,9 +109,11 @@ fn final_model(plan: &Plan, records: &[EpochRecord], last: Mlp) -> anyhow::Resul
     };
     let model = checkpoint::load_model(&checkpoints, best.epoch, config, &plan.device)
         .context("loading the best checkpoint")?;
-    println!(
+    say!(
         "final model: epoch {} (lowest validation loss {:.4}, accuracy {:.2}%)",
-        best.epoch, best.valid_loss, best.valid_acc
+        best.epoch,
+        best.valid_loss,
+        best.valid_acc
     );
     Ok((model, best.epoch))
 }

@@ -25,7 +25,6 @@ pub fn flush_denormals_on_this_thread() {
 }
 
 /// Whether the calling thread flushes denormals to zero.
-#[cfg(test)]
 pub fn flushes_denormals() -> bool {
     // A denormal computed at run time (`black_box` stops the compiler from folding it).
     let tiny = std::hint::black_box(f32::MIN_POSITIVE) / std::hint::black_box(4.0);

@@ -14,22 +14,30 @@ pub struct Host {
     pub simd: &'static str,
     /// Training threads (rayon workers).
     pub threads: usize,
+    /// Whether those threads flush denormal floats to zero (`float_mode.rs`), which on Intel
+    /// cores decides how fast the later epochs run.
+    pub flush_denormals: bool,
 }
 
 impl Host {
-    /// This machine, training on `threads` threads.
-    pub fn detect(threads: usize) -> Self {
+    /// This machine, training on `threads` threads that flush denormals or not.
+    pub fn detect(threads: usize, flush_denormals: bool) -> Self {
         Self {
             cpu: cpu_model().unwrap_or_else(|| "unknown".into()),
             simd: simd_level(),
             threads,
+            flush_denormals,
         }
     }
 }
 
 impl std::fmt::Display for Host {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}), {} threads", self.cpu, self.simd, self.threads)
+        write!(f, "{} ({}), {} threads", self.cpu, self.simd, self.threads)?;
+        if self.flush_denormals {
+            write!(f, ", denormals flushed to zero")?;
+        }
+        Ok(())
     }
 }
 
@@ -74,9 +82,14 @@ mod tests {
 
     #[test]
     fn this_machine_is_described() {
-        let host = Host::detect(2);
+        let host = Host::detect(2, false);
         assert!(!host.cpu.is_empty());
         assert!(["avx512", "avx2", "sse2", "neon", "scalar"].contains(&host.simd));
         assert!(host.to_string().ends_with(", 2 threads"), "{host}");
+        let flushing = Host::detect(2, true).to_string();
+        assert!(
+            flushing.ends_with(", 2 threads, denormals flushed to zero"),
+            "{flushing}"
+        );
     }
 }

@@ -38,6 +38,7 @@ use clap::Parser;
 
 use crate::cli::Args;
 use crate::host::Host;
+use crate::progress::say;
 use crate::run_dir::CHECKPOINT_DIR;
 use crate::trainer::Outcome;
 
@@ -60,7 +61,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     if args.fetch_only {
         let mnist = plan::fetch_only(args)?;
-        println!(
+        say!(
             "{} ready: {} training and {} test images",
             mnist.dataset.title,
             mnist.train.len(),
@@ -72,8 +73,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let plan = plan::resolve(args)?;
     let config = &plan.config;
     let threads = threads::TrainingThreads::for_backend(plan.backend)?;
-    let host = Host::detect(threads.count());
-    println!(
+    let host = Host::detect(threads.count(), threads.run(float_mode::flushes_denormals));
+    say!(
         "run {}: {}, model {} ({} parameters), backend {}, seed {}\non {host}",
         plan.run.path.display(),
         config.data.dataset.title,
@@ -83,7 +84,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         config.seed
     );
     if let Some(epoch) = plan.resume_epoch {
-        println!("resuming after epoch {epoch} of {}", config.epochs);
+        say!("resuming after epoch {epoch} of {}", config.epochs);
     }
 
     let run = plan.run.path.display();

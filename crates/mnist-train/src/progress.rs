@@ -1,11 +1,27 @@
 //! What a run prints while it trains: a progress bar for the epoch under way (on a terminal)
 //! and one line per finished epoch (everywhere: terminals, pipes, CI logs).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::metrics::EpochRecord;
+
+/// Prints a line to stdout as `println!` does, except that a closed stdout (`train … | head`)
+/// drops the line instead of stopping the run with a panic: training goes on, and its results
+/// are in the run directory all the same.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::progress::say_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// The line of [`say!`].
+pub fn say_line(line: std::fmt::Arguments<'_>) {
+    // A reader that went away is no reason to lose the training.
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
 
 /// `epoch   3/20  train loss 0.1234 acc  96.10%  valid loss …  lr 1.00e-3  2.10s`
 pub fn epoch_line(record: &EpochRecord, total_epochs: usize) -> String {

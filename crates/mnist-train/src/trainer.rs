@@ -24,6 +24,7 @@ use crate::kernel_counts::{PerStep, StepCounter};
 use crate::metrics::{EpochRecord, MetricsFile};
 use crate::plan::Plan;
 use crate::progress::EpochBar;
+use crate::progress::say;
 use crate::run_dir::{CHECKPOINT_DIR, METRICS_FILE};
 use crate::schedule;
 
@@ -135,7 +136,7 @@ pub fn train(plan: &Plan) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Failed(format!("{e:#}")));
         }
         if should_stop_early(log.records(), config.early_stopping.patience) {
-            println!(
+            say!(
                 "early stopping: no lower validation loss for {} epochs",
                 config.early_stopping.patience.unwrap_or(0)
             );

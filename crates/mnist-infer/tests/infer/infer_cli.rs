@@ -3,7 +3,7 @@
 //! input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use burn::prelude::*;
@@ -77,6 +77,29 @@ fn classifies_files_and_directories_one_line_each() {
         })
         .count();
     assert!(correct >= 18, "{correct}/21 correct:\n{stdout}");
+}
+
+#[test]
+fn a_reader_that_closes_stdout_ends_it_quietly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_digits(dir.path(), 20);
+    // `infer … | head -1`: the pipe closes before the first line is written.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infer"))
+        .args(["--model", model_arg(), dir.path().to_str().expect("utf-8")])
+        .env_remove("MNIST_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("infer starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("infer ends");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines.len() == 1 && lines[0].starts_with("model "),
+        "the model's line alone, no panic or error: {stderr}"
+    );
 }
 
 #[test]

@@ -2,8 +2,11 @@
 //! directory it leaves, resuming, refusing to clobber, and clear errors for bad input.
 
 use std::path::PathBuf;
+use std::process::Stdio;
 
-use crate::support::{assert_clean_failure, metrics_rows, model_logits, summary, text, train};
+use crate::support::{
+    assert_clean_failure, metrics_rows, model_logits, summary, text, train, train_command,
+};
 
 const QUICK: [&str; 6] = [
     "--config",
@@ -75,6 +78,14 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
         stdout.contains(&format!("test accuracy {accuracy:.2}%")),
         "{stdout}"
     );
+    // Where the figures came from, the threads' floating-point mode included.
+    let host = &summary["host"];
+    assert!(host["cpu"].is_string() && host["threads"].as_u64() >= Some(1), "{host}");
+    assert_eq!(
+        host["flush_denormals"].as_bool(),
+        Some(cfg!(any(target_arch = "x86_64", target_arch = "aarch64"))),
+        "{host}"
+    );
 
     // An existing run is refused, then --force starts over.
     let again = train(&[&QUICK[..], &["--out", run.to_str().expect("utf-8")]].concat());
@@ -86,6 +97,26 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
     let forced = train(&[&QUICK[..4], &["--epochs", "1", "--out", run_arg, "--force"]].concat());
     assert!(forced.status.success(), "{}", text(&forced.stderr));
     assert_eq!(metrics_rows(&run).len(), 1);
+}
+
+#[test]
+fn a_reader_that_closes_stdout_does_not_stop_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run");
+    let run_arg = run.to_str().expect("utf-8");
+    // `train … | head -1`: the pipe closes before the first epoch's line.
+    let mut child = train_command(&[&QUICK[..4], &["--epochs", "1", "--out", run_arg]].concat())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("train starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("train ends");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(summary(&run)["epochs"], 1, "the run finished and saved its results");
+    assert!(run.join("model.bpk").is_file());
 }
 
 #[test]

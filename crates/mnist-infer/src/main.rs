@@ -232,7 +232,11 @@ fn evaluate_test_set(args: &Args, loaded: &Loaded) -> anyhow::Result<()> {
             per_class_accuracy: evaluation.per_class_accuracy(),
             confusion: evaluation.confusion,
         };
-        writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&json)?)?;
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&json)?
+        )?;
     } else {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{}", evaluation.report(dataset))?;

@@ -80,7 +80,10 @@ fn a_short_run_learns_and_leaves_a_complete_run_directory() {
     );
     // Where the figures came from, the threads' floating-point mode included.
     let host = &summary["host"];
-    assert!(host["cpu"].is_string() && host["threads"].as_u64() >= Some(1), "{host}");
+    assert!(
+        host["cpu"].is_string() && host["threads"].as_u64() >= Some(1),
+        "{host}"
+    );
     assert_eq!(
         host["flush_denormals"].as_bool(),
         Some(cfg!(any(target_arch = "x86_64", target_arch = "aarch64"))),
@@ -115,7 +118,11 @@ fn a_reader_that_closes_stdout_does_not_stop_the_run() {
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(summary(&run)["epochs"], 1, "the run finished and saved its results");
+    assert_eq!(
+        summary(&run)["epochs"],
+        1,
+        "the run finished and saved its results"
+    );
     assert!(run.join("model.bpk").is_file());
 }
 

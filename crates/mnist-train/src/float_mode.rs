@@ -12,9 +12,10 @@
 //! epochs' speed; TensorFlow's CPU threads run this way by default, PyTorch's on request
 //! (`torch.set_flush_denormal`).
 //!
-//! What it changes: values a thousand times smaller than any gradient this model learns from
-//! become exactly zero; losses and accuracies are the same to every printed digit, and a seeded
-//! run still repeats exactly (BENCHMARKS.md, "Denormals"). Only the training threads change
+//! What it changes: values below 1.2e-38, some thirty orders of magnitude under the gradients
+//! this model learns from, become exactly zero; losses and accuracies are the same to every
+//! printed digit, and a seeded run still repeats exactly (BENCHMARKS.md, "The Intel Xeon VM:
+//! denormal floats"). Only the training threads change
 //! mode, at their start, before they do any arithmetic, and keep it for their whole life: Rust
 //! assumes the default mode when it folds float constants at compile time, so a value folded
 //! by the compiler can differ from the same value computed on these threads by a denormal.

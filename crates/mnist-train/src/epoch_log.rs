@@ -2,8 +2,7 @@
 //! every finished epoch's record, rewrites `metrics.csv` with it and prints its line.
 
 use crate::metrics::{EpochRecord, MetricsError, MetricsFile};
-use crate::progress;
-use crate::progress::say;
+use crate::progress::{self, say};
 
 /// Loss and accuracy over the batches of one pass, weighted by batch size.
 #[derive(Debug, Default, Clone, Copy)]

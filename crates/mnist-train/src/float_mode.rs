@@ -15,10 +15,10 @@
 //! What it changes: values below 1.2e-38, some thirty orders of magnitude under the gradients
 //! this model learns from, become exactly zero; losses and accuracies are the same to every
 //! printed digit, and a seeded run still repeats exactly (BENCHMARKS.md, "The Intel Xeon VM:
-//! denormal floats"). Only the training threads change
-//! mode, at their start, before they do any arithmetic, and keep it for their whole life: Rust
-//! assumes the default mode when it folds float constants at compile time, so a value folded
-//! by the compiler can differ from the same value computed on these threads by a denormal.
+//! denormal floats"). Only the training threads change mode, at their start, before they do
+//! any arithmetic, and keep it for their whole life: Rust assumes the default mode when it
+//! folds float constants at compile time, so a value folded by the compiler can differ from
+//! the same value computed on these threads by a denormal.
 
 /// Sets the calling thread to flush denormals to zero (no-op where the CPU has no such mode).
 pub fn flush_denormals_on_this_thread() {

@@ -17,7 +17,7 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// The line of [`say!`].
+/// Writes the line [`say!`] formats, ignoring a closed stdout.
 pub fn say_line(line: std::fmt::Arguments<'_>) {
     // A reader that went away is no reason to lose the training.
     let _ = writeln!(std::io::stdout().lock(), "{line}");

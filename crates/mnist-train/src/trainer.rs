@@ -23,8 +23,7 @@ use crate::interrupt::Interrupt;
 use crate::kernel_counts::{PerStep, StepCounter};
 use crate::metrics::{EpochRecord, MetricsFile};
 use crate::plan::Plan;
-use crate::progress::EpochBar;
-use crate::progress::say;
+use crate::progress::{EpochBar, say};
 use crate::run_dir::{CHECKPOINT_DIR, METRICS_FILE};
 use crate::schedule;
 
